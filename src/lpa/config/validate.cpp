@@ -1,0 +1,64 @@
+// Checks that involve more than one key; single-key types and ranges live in schema.cpp.
+#include <regex>
+
+#include "lpa/config/load.h"
+#include "lpa/errors.h"
+
+namespace lpa {
+
+void validate_config(const ExperimentConfig& c) {
+  auto fail = [&](const std::string& key, const std::string& msg) {
+    throw UserError(c.where(key) + ": " + msg);
+  };
+  static const std::regex device_re("^(auto|cpu|cuda(:[0-9]+)?)$");
+  if (!std::regex_match(c.train.device, device_re))
+    fail("train.device", "'" + c.train.device + "' is not auto, cpu, cuda or cuda:<index>");
+
+  const bool resnet = c.model.type == "resnet";
+  if (c.model.head == "per_stage" && !resnet)
+    fail("model.head", "per_stage heads exist only for model.type: resnet");
+  if (resnet && c.model.preset.empty() && c.model.stages.size() != c.model.widths.size())
+    fail("model.widths", "needs one width per stage (" + std::to_string(c.model.stages.size()) +
+                             " stages, " + std::to_string(c.model.widths.size()) + " widths)");
+  if (resnet && c.model.head == "shared" && !c.model.isotropic) {
+    bool one_width = c.model.preset.empty() &&
+                     std::all_of(c.model.widths.begin(), c.model.widths.end(),
+                                 [&](int64_t w) { return w == c.model.widths.front(); });
+    if (!one_width)
+      fail("model.head", "a shared head needs one width across stages: use per_stage, per_depth, "
+                         "or model.isotropic: true");
+  }
+  if (c.model.type == "transformer" && c.model.width % c.model.heads != 0)
+    fail("model.heads", "d_model (model.width = " + std::to_string(c.model.width) +
+                            ") must be divisible by the number of heads");
+  if (c.model.type == "transformer" && c.model.positions == "rotary" &&
+      (c.model.width / c.model.heads) % 2 != 0)
+    fail("model.positions", "rotary positions need an even head dimension");
+
+  const bool surface = c.data.type == "surface";
+  if (surface && c.model.type != "residual_mlp")
+    fail("model.type", "surface data needs model.type: residual_mlp");
+  const bool text = c.data.type == "text" || c.data.type == "text_classification";
+  if (text && c.model.type != "transformer")
+    fail("model.type", c.data.type + " data needs model.type: transformer");
+  if (c.model.type == "transformer" && !text)
+    fail("data.type", "a transformer reads text or text_classification data");
+  if (c.model.type == "resnet" && (surface || text))
+    fail("model.type", "a resnet reads image data (idx, cifar10, cifar100)");
+
+  if (c.loss.weights == "list" && c.model.type != "resnet" &&
+      static_cast<int64_t>(c.loss.weight_list.size()) != c.model.depth)
+    fail("loss.weights", "has " + std::to_string(c.loss.weight_list.size()) +
+                             " entries but model.depth is " + std::to_string(c.model.depth));
+  if (c.loss.weights == "list") {
+    double sum = 0;
+    for (double w : c.loss.weight_list) sum += w;
+    if (sum <= 0) fail("loss.weights", "at least one weight must be positive");
+  }
+  if (c.train.schedule == "cosine" && c.train.min_lr > c.train.lr)
+    fail("train.min_lr", "must not exceed train.lr");
+  if (c.experiment.name.empty() || c.experiment.name.find('/') != std::string::npos)
+    fail("experiment.name", "must be a non-empty name without '/'");
+}
+
+}  // namespace lpa

@@ -1,0 +1,29 @@
+#include "lpa/data/registry.h"
+
+#include <functional>
+#include <map>
+
+#include "lpa/data/surface_dataset.h"
+#include "lpa/errors.h"
+
+namespace lpa {
+
+using DatasetFactory = std::function<DatasetPtr(const ExperimentConfig&)>;
+
+static const std::map<std::string, DatasetFactory>& dataset_factories() {
+  static const std::map<std::string, DatasetFactory> m = {
+      {"surface", make_surface_dataset},
+  };
+  return m;
+}
+
+DatasetPtr make_dataset(const ExperimentConfig& cfg) {
+  const auto& m = dataset_factories();
+  auto it = m.find(cfg.data.type);
+  if (it == m.end())
+    throw UserError(cfg.where("data.type") + ": '" + cfg.data.type +
+                    "' is not available in this build");
+  return it->second(cfg);
+}
+
+}  // namespace lpa

@@ -1,0 +1,56 @@
+// The one interface every architecture meets: a residual trajectory h_0 = stem(x),
+// h_l = block(l, h_{l-1}), and a prediction head(l, h_l) readable at every depth l = 1..depth().
+// Objectives, evaluation, export and early exit see models only through this interface.
+#pragma once
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lpa {
+
+struct ForwardOptions {
+  // LPA local mode: block l (l >= 2) sees sg(h_{l-1}), so the depth-l loss trains only block l
+  // (and the head). h_0 is not cut, so the stem learns together with block 1.
+  bool stop_gradient = false;
+  // Layer dropout while training (LayerDrop / LayerSkip): block l is skipped (h_l = h_{l-1})
+  // with probability layer_drop * l / depth. Ignored in eval mode.
+  double layer_drop = 0.0;
+  // Which exits to compute (index l-1); empty = all. Skipped exits come back undefined.
+  std::vector<bool> exits;
+};
+
+class DepthwiseModel : public torch::nn::Module {
+ public:
+  virtual int64_t depth() const = 0;
+  virtual std::string kind() const = 0;
+  virtual torch::Tensor stem(const torch::Tensor& x) = 0;             // h_0
+  virtual torch::Tensor block(int64_t l, const torch::Tensor& h) = 0;  // h_l from h_{l-1}
+  virtual torch::Tensor head(int64_t l, const torch::Tensor& h) = 0;   // prediction at depth l
+
+  // The modules behind each piece, for freezing (sequential LPA), export of a truncated model,
+  // and parameter counts. head_module(l) may return the same module for every l.
+  virtual torch::nn::Module& stem_module() = 0;
+  virtual torch::nn::Module& block_module(int64_t l) = 0;
+  virtual torch::nn::Module& head_module(int64_t l) = 0;
+
+  // Forward FLOPs (multiply-adds x 2) per sample of the model truncated at `depth`.
+  virtual double flops_per_sample(int64_t depth) const = 0;
+
+  // All predictions up to max_depth in ONE pass: the cost of one forward plus the heads.
+  std::vector<torch::Tensor> forward_all(const torch::Tensor& x, int64_t max_depth,
+                                         const ForwardOptions& options = {});
+  // The prediction of the model truncated at `depth` (no other heads computed).
+  torch::Tensor forward(const torch::Tensor& x, int64_t depth);
+
+  // Parameters of stem + blocks 1..depth + head(depth), each counted once.
+  int64_t params_at_depth(int64_t depth);
+  std::vector<torch::Tensor> parameters_at_depth(int64_t depth);
+
+  void check_depth(int64_t depth) const;  // throws UserError outside 1..depth()
+};
+
+using ModelPtr = std::shared_ptr<DepthwiseModel>;
+
+}  // namespace lpa

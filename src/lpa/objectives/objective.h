@@ -1,0 +1,48 @@
+// Training objectives (docs/method.md has the formulas). An objective sees the model only
+// through DepthwiseModel::forward_all and the module accessors it needs for freezing.
+#pragma once
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "lpa/config/config.h"
+#include "lpa/data/dataset.h"
+#include "lpa/models/depthwise_model.h"
+
+namespace lpa {
+
+struct LossOutput {
+  torch::Tensor total;      // scalar to back-propagate
+  torch::Tensor per_depth;  // [N] detached ℓ at each depth; NaN where an exit was not computed
+};
+
+class Objective {
+ public:
+  Objective(const ExperimentConfig& cfg, Task task, int64_t depth);
+  virtual ~Objective() = default;
+
+  // Sets train/eval modes and requires_grad for `step` (sequential freezes finished blocks).
+  virtual void begin_step(DepthwiseModel& model, int64_t step, int64_t total_steps);
+  virtual LossOutput compute(DepthwiseModel& model, const Batch& batch, int64_t step,
+                             int64_t total_steps) = 0;
+  // The learning-rate schedule runs over this window of steps (sequential: one per stage).
+  virtual std::pair<int64_t, int64_t> schedule_window(int64_t step, int64_t total_steps) const {
+    return {0, total_steps};
+  }
+  virtual std::string describe() const = 0;
+
+ protected:
+  torch::Tensor loss_at(const torch::Tensor& prediction, const torch::Tensor& y) const;
+  // Detached per-depth losses for logging, NaN where an output is undefined.
+  torch::Tensor detached_losses(const std::vector<torch::Tensor>& outs, const torch::Tensor& y) const;
+
+  const ExperimentConfig& cfg_;
+  Task task_;
+  int64_t depth_;
+};
+
+std::unique_ptr<Objective> make_objective(const ExperimentConfig& cfg, Task task, int64_t depth);
+
+}  // namespace lpa

@@ -1,0 +1,135 @@
+#include "lpa/train/checkpoint.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+
+#include "lpa/errors.h"
+#include "lpa/io/files.h"
+
+namespace lpa {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int64_t kFormat = 1;
+
+int64_t step_of(const std::string& name) {  // "step_00000123.pt" -> 123, else -1
+  if (name.size() < 9 || name.rfind("step_", 0) != 0 || name.substr(name.size() - 3) != ".pt") return -1;
+  const std::string digits = name.substr(5, name.size() - 8);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoll(digits);
+}
+
+int64_t read_int(torch::serialize::InputArchive& a, const std::string& key) {
+  c10::IValue v;
+  a.read(key, v);
+  return v.toInt();
+}
+
+}  // namespace
+
+torch::Tensor capture_rng() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void restore_rng(const TrainingState& s) {
+  if (!s.cpu_rng.defined()) return;
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(s.cpu_rng);
+}
+
+std::vector<std::string> list_checkpoints(const std::string& dir) {
+  std::vector<std::pair<int64_t, std::string>> found;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return {};
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    int64_t s = step_of(e.path().filename().string());
+    if (s >= 0 && e.is_regular_file()) found.push_back({s, e.path().string()});
+  }
+  std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (auto& f : found) out.push_back(f.second);
+  return out;
+}
+
+std::string save_checkpoint(const std::string& dir, DepthwiseModel& model,
+                            torch::optim::Optimizer* optimizer, const TrainingState& st,
+                            int64_t keep) {
+  make_dirs(dir);
+  torch::serialize::OutputArchive archive;
+  archive.write("lpa_checkpoint_format", c10::IValue(kFormat));
+  archive.write("model_kind", c10::IValue(model.kind()));
+  archive.write("step", c10::IValue(st.step));
+  archive.write("sampler_epoch", c10::IValue(st.sampler_epoch));
+  archive.write("sampler_position", c10::IValue(st.sampler_position));
+  if (st.cpu_rng.defined()) archive.write("cpu_rng", st.cpu_rng);
+  torch::serialize::OutputArchive model_archive;
+  model.save(model_archive);
+  archive.write("model", model_archive);
+  if (optimizer) {
+    torch::serialize::OutputArchive opt_archive;
+    optimizer->save(opt_archive);
+    archive.write("optimizer", opt_archive);
+  }
+  char name[64];
+  std::snprintf(name, sizeof name, "step_%08lld.pt", static_cast<long long>(st.step));
+  const std::string path = dir + "/" + name;
+  const std::string tmp = dir + "/.partial_" + name;
+  archive.save_to(tmp);
+  fsync_path(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw UserError(path + ": cannot write checkpoint");
+  fsync_path(dir);
+  auto all = list_checkpoints(dir);
+  for (size_t i = static_cast<size_t>(std::max<int64_t>(keep, 1)); i < all.size(); ++i)
+    std::remove(all[i].c_str());
+  return path;
+}
+
+std::optional<TrainingState> load_latest_checkpoint(const std::string& dir, DepthwiseModel& model,
+                                                    torch::optim::Optimizer* optimizer,
+                                                    std::string* loaded_path) {
+  auto files = list_checkpoints(dir);
+  if (files.empty()) return std::nullopt;
+  std::string last_error;
+  for (const auto& f : files) {
+    try {
+      torch::serialize::InputArchive archive;
+      archive.load_from(f);
+      c10::IValue format;
+      if (!archive.try_read("lpa_checkpoint_format", format))
+        throw UserError("not an lpa checkpoint");
+      c10::IValue kind;
+      archive.read("model_kind", kind);
+      if (kind.toStringRef() != model.kind())
+        throw UserError("holds a " + kind.toStringRef() + " model, this run is " + model.kind());
+      TrainingState st;
+      st.step = read_int(archive, "step");
+      st.sampler_epoch = read_int(archive, "sampler_epoch");
+      st.sampler_position = read_int(archive, "sampler_position");
+      archive.try_read("cpu_rng", st.cpu_rng);
+      torch::serialize::InputArchive model_archive;
+      archive.read("model", model_archive);
+      model.load(model_archive);
+      if (optimizer) {
+        torch::serialize::InputArchive opt_archive;
+        if (archive.try_read("optimizer", opt_archive)) optimizer->load(opt_archive);
+      }
+      if (loaded_path) *loaded_path = f;
+      return st;
+    } catch (const std::exception& e) {
+      std::string msg = e.what();
+      msg = msg.substr(0, msg.find('\n'));
+      last_error = f + ": " + msg;
+      spdlog::warn("skipping unreadable checkpoint {}: {}", f, msg);
+    }
+  }
+  throw UserError("no readable checkpoint in " + dir + " (newest error: " + last_error + ")");
+}
+
+}  // namespace lpa

@@ -1,0 +1,14 @@
+// Signal handlers only set a flag; the training loop polls it between steps, saves a
+// checkpoint and leaves (Marian's pattern): nothing unsafe happens inside a handler.
+#pragma once
+
+namespace lpa {
+
+void install_stop_signal_handlers();  // SIGINT, SIGTERM, SIGUSR1
+int pending_stop_signal();            // 0 when none arrived
+void clear_stop_signal();
+
+// Under Slurm: `scontrol requeue` this job (array task aware). Returns true on success.
+bool slurm_requeue();
+
+}  // namespace lpa

@@ -1,0 +1,200 @@
+#include "lpa/train/trainer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <csignal>
+#include <sstream>
+
+#include "lpa/errors.h"
+#include "lpa/eval/per_depth.h"
+#include "lpa/io/files.h"
+#include "lpa/train/checkpoint.h"
+#include "lpa/train/optimizer.h"
+#include "lpa/train/signals.h"
+
+namespace lpa {
+
+static std::vector<std::string> train_log_header(int64_t depth) {
+  std::vector<std::string> h = {"step", "epoch", "lr", "loss"};
+  for (int64_t l = 1; l <= depth; ++l) h.push_back("loss_d" + std::to_string(l));
+  h.push_back("samples_per_s");
+  h.push_back("elapsed_s");
+  return h;
+}
+
+Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, ModelPtr model,
+                 torch::Device device, Parallelism parallel)
+    : cfg_(cfg), run_(std::move(run)), data_(std::move(data)), model_(std::move(model)),
+      device_(device), par_(std::move(parallel)) {
+  const DataSpec spec = data_->spec();
+  objective_ = make_objective(cfg_, spec.task, model_->depth());
+  optimizer_ = make_optimizer(cfg_.train, model_->parameters());
+  sampler_ = std::make_unique<BatchSampler>(data_->size(Split::train), cfg_.data.batch_size,
+                                            static_cast<uint64_t>(cfg_.train.seed));
+  const int64_t per_epoch = std::max<int64_t>(1, sampler_->batches_per_epoch());
+  total_steps_ = cfg_.train.steps > 0 ? cfg_.train.steps : cfg_.train.epochs * per_epoch;
+  eval_every_ = cfg_.eval.every > 0 ? cfg_.eval.every : per_epoch;
+  progress_ = std::make_unique<Progress>(total_steps_, cfg_.train.log_every, par_.is_main());
+}
+
+std::vector<torch::Tensor> Trainer::trainable_parameters() {
+  std::vector<torch::Tensor> v;
+  for (auto& p : model_->parameters())
+    if (p.requires_grad() && p.grad().defined()) v.push_back(p);
+  return v;
+}
+
+int64_t Trainer::resume() {
+  std::string path;
+  auto st = load_latest_checkpoint(run_.checkpoints(), *model_, optimizer_.get(), &path);
+  if (!st) return 0;
+  step_ = st->step;
+  sampler_->seek(st->sampler_epoch, st->sampler_position);
+  restore_rng(*st);
+  if (par_.is_main()) {
+    // Rows logged after the checkpoint will be written again: drop them.
+    auto keep_until = [&](const std::vector<std::string>& row) {
+      return !row.empty() && std::stoll(row[0]) <= step_;
+    };
+    if (file_exists(run_.train_log())) {
+      filter_csv(run_.train_log(), keep_until);
+      auto rows = read_csv(run_.train_log());
+      if (rows.size() > 1) elapsed_before_ = std::stod(rows.back().back());
+    }
+    if (file_exists(run_.curves())) filter_csv(run_.curves(), keep_until);
+  }
+  spdlog::info("resumed from {} at step {}", path, step_);
+  return step_;
+}
+
+std::string Trainer::save() {
+  if (!par_.is_main()) return "";
+  TrainingState st{step_, sampler_->epoch(), sampler_->position(), capture_rng()};
+  return save_checkpoint(run_.checkpoints(), *model_, optimizer_.get(), st,
+                         cfg_.train.keep_checkpoints);
+}
+
+void Trainer::run() {
+  const DataSpec spec = data_->spec();
+  if (par_.is_main()) {
+    log_ = std::make_unique<CsvWriter>(run_.train_log(), train_log_header(model_->depth()), step_ > 0);
+    std::vector<std::string> ch = {"step", "epoch", "split", "depth"};
+    for (const auto& m : metric_names(spec.task, spec.output_dim)) ch.push_back(m);
+    curves_ = std::make_unique<CsvWriter>(run_.curves(), ch, step_ > 0);
+  }
+  install_stop_signal_handlers();
+  spdlog::info("objective: {}", objective_->describe());
+  spdlog::info("training {} steps ({} per epoch, batch {}), validation curves every {} steps",
+               total_steps_, sampler_->batches_per_epoch(), cfg_.data.batch_size, eval_every_);
+  start_ = last_log_ = std::chrono::steady_clock::now();
+  while (step_ < total_steps_) {
+    if (int sig = pending_stop_signal()) handle_signal(sig);
+    train_step();
+    const bool last = step_ == total_steps_;
+    const bool eval_now = step_ % eval_every_ == 0 || last;
+    if (eval_now) evaluate_curves();
+    const int64_t ce = cfg_.train.checkpoint_every;
+    if (last || (ce > 0 ? step_ % ce == 0 : eval_now)) save();
+  }
+  progress_->finish();
+}
+
+void Trainer::train_step() {
+  objective_->begin_step(*model_, step_, total_steps_);
+  torch::Tensor idx = sampler_->next();
+  // Data parallel: each rank takes its contiguous share of the global batch.
+  if (par_.world_size > 1) {
+    const int64_t n = idx.size(0), per = (n + par_.world_size - 1) / par_.world_size;
+    const int64_t begin = std::min(n, par_.rank * per), len = std::min(per, n - begin);
+    idx = idx.narrow(0, begin, len);
+  }
+  Batch b = data_->get(Split::train, idx, cfg_.data.augment);
+  b.x = b.x.to(device_);
+  b.y = b.y.to(device_);
+  const auto [win_start, win_len] = objective_->schedule_window(step_, total_steps_);
+  const double lr = learning_rate_at(cfg_.train, step_ - win_start, win_len);
+  set_learning_rate(*optimizer_, lr);
+  clear_gradients(*optimizer_);
+  LossOutput out = objective_->compute(*model_, b, step_, total_steps_);
+  const double loss = out.total.item<double>();
+  if (!std::isfinite(loss)) {
+    progress_->finish();
+    std::ostringstream m;
+    m << "loss is " << loss << " at step " << step_ + 1
+      << ": training diverged (lower train.lr, or set train.grad_clip)";
+    throw TrainingDiverged(m.str());
+  }
+  out.total.backward();
+  auto params = trainable_parameters();
+  if (par_.reduce_gradients) par_.reduce_gradients(params);
+  if (cfg_.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, cfg_.train.grad_clip);
+  optimizer_->step();
+  ++step_;
+  samples_since_log_ += b.x.size(0) * par_.world_size;
+  last_loss_ = loss;
+  if (step_ % cfg_.train.log_every == 0 || step_ == total_steps_) log_row(out, lr);
+}
+
+void Trainer::log_row(const LossOutput& out, double lr) {
+  auto now = std::chrono::steady_clock::now();
+  const double dt = std::chrono::duration<double>(now - last_log_).count();
+  const double sps = dt > 0 ? samples_since_log_ / dt : 0;
+  samples_since_log_ = 0;
+  last_log_ = now;
+  progress_->update(step_, last_loss_, lr, sps);
+  if (!log_) return;
+  const double elapsed = elapsed_before_ + std::chrono::duration<double>(now - start_).count();
+  auto per_depth = out.per_depth.to(torch::kCPU, torch::kDouble);
+  std::vector<std::string> row = {std::to_string(step_), std::to_string(sampler_->epoch()),
+                                  csv_number(lr), csv_number(last_loss_)};
+  for (int64_t l = 0; l < per_depth.size(0); ++l) row.push_back(csv_number(per_depth[l].item<double>()));
+  row.push_back(csv_number(sps));
+  row.push_back(csv_number(elapsed));
+  log_->row(row);
+}
+
+void Trainer::evaluate_curves() {
+  if (data_->size(Split::val) == 0) return;
+  std::vector<int64_t> depths;
+  for (int64_t l = 1; l <= model_->depth(); ++l) depths.push_back(l);
+  EvalOptions o;
+  o.batch_size = cfg_.eval.batch_size;
+  o.max_batches = cfg_.eval.max_batches;
+  o.device = device_;
+  o.rank = par_.rank;
+  o.world_size = par_.world_size;
+  auto meters = accumulate_per_depth(*model_, *data_, Split::val, depths, o);
+  if (par_.sum_across_ranks)
+    for (auto& m : meters) par_.sum_across_ranks(m->state());
+  const PrimaryMetric pm = primary_metric(data_->spec().task);
+  std::vector<double> primary;
+  for (size_t i = 0; i < depths.size(); ++i) {
+    Metrics mt = meters[i]->metrics();
+    primary.push_back(metric_value(mt, pm.name));
+    if (!curves_) continue;
+    std::vector<std::string> row = {std::to_string(step_), std::to_string(sampler_->epoch()), "val",
+                                    std::to_string(depths[i])};
+    for (const auto& [k, v] : mt) row.push_back(csv_number(v));
+    curves_->row(row);
+  }
+  std::ostringstream line;
+  line << "step " << step_ << " val " << pm.name << ": d1 " << primary.front();
+  if (primary.size() > 2) line << ", d" << primary.size() / 2 << " " << primary[primary.size() / 2 - 1];
+  line << ", d" << primary.size() << " " << primary.back();
+  progress_->message(line.str());
+}
+
+void Trainer::handle_signal(int sig) {
+  progress_->finish();
+  spdlog::warn("signal {} received at step {}: saving a checkpoint", sig, step_);
+  std::string path = save();
+  if (!path.empty()) spdlog::info("saved {}", path);
+  if (cfg_.train.requeue && sig != SIGINT && std::getenv("SLURM_JOB_ID") && par_.is_main()) {
+    if (slurm_requeue()) throw StopRequested("requeued after signal " + std::to_string(sig), 0);
+  }
+  throw StopRequested("stopped by signal " + std::to_string(sig) + " at step " + std::to_string(step_),
+                      128 + sig);
+}
+
+}  // namespace lpa

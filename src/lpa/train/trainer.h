@@ -1,0 +1,75 @@
+// The training loop: one objective, one optimiser, seeded data order, periodic per-depth
+// validation curves, atomic checkpoints, and a clean stop on signals.
+#pragma once
+#include <torch/torch.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "lpa/config/config.h"
+#include "lpa/data/batch_sampler.h"
+#include "lpa/data/dataset.h"
+#include "lpa/io/csv_writer.h"
+#include "lpa/io/run_dir.h"
+#include "lpa/models/depthwise_model.h"
+#include "lpa/objectives/objective.h"
+#include "lpa/train/progress.h"
+
+namespace lpa {
+
+// A NaN or Inf loss: the run stops (exit code 3) naming the step.
+struct TrainingDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// How this process takes part in data-parallel training; the default is one process.
+struct Parallelism {
+  int64_t rank = 0, world_size = 1;
+  // Called after backward, before clipping: averages gradients across ranks.
+  std::function<void(std::vector<torch::Tensor>&)> reduce_gradients;
+  // Element-wise sum of a vector across ranks (metric states).
+  std::function<void(std::vector<double>&)> sum_across_ranks;
+  bool is_main() const { return rank == 0; }
+};
+
+class Trainer {
+ public:
+  Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, ModelPtr model,
+          torch::Device device, Parallelism parallel = {});
+
+  // Resumes from the newest complete checkpoint in the run directory, if any. Returns the step.
+  int64_t resume();
+  // Trains up to total_steps(). Throws StopRequested after saving when a signal arrives.
+  void run();
+
+  int64_t total_steps() const { return total_steps_; }
+  int64_t step() const { return step_; }
+  std::string save();  // a checkpoint at the current step
+
+ private:
+  void train_step();
+  void log_row(const LossOutput& out, double lr);
+  void evaluate_curves();
+  void handle_signal(int sig);
+  std::vector<torch::Tensor> trainable_parameters();
+
+  const ExperimentConfig& cfg_;
+  RunDir run_;
+  DatasetPtr data_;
+  ModelPtr model_;
+  torch::Device device_;
+  Parallelism par_;
+  std::unique_ptr<Objective> objective_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<BatchSampler> sampler_;
+  std::unique_ptr<CsvWriter> log_, curves_;
+  std::unique_ptr<Progress> progress_;
+  int64_t step_ = 0, total_steps_ = 0, eval_every_ = 0;
+  int64_t samples_since_log_ = 0;
+  std::chrono::steady_clock::time_point start_, last_log_;
+  double elapsed_before_ = 0;  // seconds trained before a resume
+  double last_loss_ = 0;
+};
+
+}  // namespace lpa

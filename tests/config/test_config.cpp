@@ -1,0 +1,92 @@
+#include "catch.h"
+#include "lpa/config/load.h"
+#include "lpa/config/suggest.h"
+#include "lpa/errors.h"
+#include "test_support.h"
+
+using namespace lpa;
+
+static std::string error_of(const std::string& yaml, const std::vector<std::string>& sets = {}) {
+  try {
+    parse_config(yaml, "x.yaml", sets);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("config: defaults and typed values") {
+  auto c = parse_config("model:\n  depth: 8\n  width: 32\ntrain:\n  lr: 0.01\n  nesterov: true\n", "x.yaml");
+  CHECK(c.model.depth == 8);
+  CHECK(c.model.width == 32);
+  CHECK(c.train.lr == Approx(0.01));
+  CHECK(c.train.nesterov);
+  CHECK(c.loss.kind == "lpa");  // default
+}
+
+TEST_CASE("config: unknown key names file, line and a suggestion") {
+  std::string e = error_of("experiment:\n  name: a\nmodel:\n  dpeth: 8\n");
+  CHECK(e == "x.yaml:4: model.dpeth: unknown key (did you mean model.depth?)");
+}
+
+TEST_CASE("config: unknown section") {
+  CHECK(error_of("modle:\n  depth: 3\n") == "x.yaml:1: modle: unknown section (did you mean model?)");
+}
+
+TEST_CASE("config: wrong types and ranges") {
+  CHECK(error_of("model:\n  depth: abc\n") == "x.yaml:2: model.depth: expected an integer, got 'abc'");
+  CHECK(error_of("model:\n  depth: -3\n") == "x.yaml:2: model.depth: must be in [1, 4096], got -3");
+  CHECK(error_of("train:\n  lr: [1, 2]\n") == "x.yaml:2: train.lr: expected a number, got a list");
+  CHECK(error_of("model:\n  type: mlp\n").find("model.type: 'mlp' is not one of: residual_mlp") !=
+        std::string::npos);
+  CHECK(error_of("train:\n  nesterov: maybe\n") ==
+        "x.yaml:2: train.nesterov: expected true or false, got 'maybe'");
+}
+
+TEST_CASE("config: YAML syntax error names the line") {
+  std::string e = error_of("model:\n  depth: [1, 2\n");
+  CHECK(e.rfind("x.yaml:", 0) == 0);
+  CHECK(e.find("YAML syntax error") != std::string::npos);
+}
+
+TEST_CASE("config: --set overrides with the same validation") {
+  auto c = parse_config("", "x.yaml", {"model.depth=5", "loss.weights=[1, 2, 3, 4, 5]", "loss.kind=e2e"});
+  CHECK(c.model.depth == 5);
+  CHECK(c.loss.weights == "list");
+  CHECK(c.loss.weight_list.size() == 5);
+  CHECK(c.loss.kind == "e2e");
+  CHECK(error_of("", {"model.dpth=3"}) == "--set model.dpth: unknown key (did you mean model.depth?)");
+  CHECK(error_of("", {"model.depth=0"}) == "--set model.depth: must be in [1, 4096], got 0");
+  CHECK(error_of("", {"model.depth"}) == "--set model.depth: expected section.key=value");
+}
+
+TEST_CASE("config: cross-key checks") {
+  CHECK(error_of("model:\n  depth: 3\nloss:\n  weights: [1, 2]\n") ==
+        "x.yaml:4: loss.weights: has 2 entries but model.depth is 3");
+  CHECK(error_of("model:\n  head: per_stage\n") ==
+        "x.yaml:2: model.head: per_stage heads exist only for model.type: resnet");
+  CHECK(error_of("train:\n  device: gpu\n") ==
+        "x.yaml:2: train.device: 'gpu' is not auto, cpu, cuda or cuda:<index>");
+}
+
+TEST_CASE("config: dump round-trips, meta is ignored on load") {
+  auto c = parse_config("model:\n  depth: 7\nloss:\n  weights: [1, 1, 1, 1, 1, 1, 2]\n", "x.yaml");
+  std::string y = config_to_yaml(c, {{"lpa_version", "0.1.0"}});
+  CHECK(y.find("meta:") != std::string::npos);
+  auto back = parse_config(y, "dump.yaml");
+  CHECK(config_to_yaml(back) == config_to_yaml(c));
+  CHECK(back.loss.weight_list.back() == Approx(2.0));
+}
+
+TEST_CASE("config: shipped configs load") {
+  for (const char* f : {"configs/surface.yaml", "configs/surface_e2e.yaml"}) {
+    INFO(f);
+    auto c = load_config(lpa::test::source_dir() + "/" + f);
+    CHECK(c.model.depth == 16);
+  }
+}
+
+TEST_CASE("suggest: closest match only when plausible") {
+  CHECK(closest_match("dpeth", {"depth", "width"}) == "depth");
+  CHECK(closest_match("zzzzzz", {"depth", "width"}).empty());
+}

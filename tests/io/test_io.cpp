@@ -1,0 +1,60 @@
+#include "catch.h"
+#include "lpa/io/csv_writer.h"
+#include "lpa/io/files.h"
+#include "lpa/io/svg_plot.h"
+#include "test_support.h"
+
+using namespace lpa;
+
+TEST_CASE("csv: RFC 4180 quoting round-trips, rows flushed as written") {
+  test::TempDir dir("csv");
+  const std::string p = dir.file("a.csv");
+  {
+    CsvWriter w(p, {"name", "value"});
+    w.row({"plain", "1"});
+    w.row({"with,comma", "say \"hi\""});
+    CHECK(read_csv(p).size() == 3);  // visible before the writer closes
+  }
+  auto rows = read_csv(p);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[2][0] == "with,comma");
+  CHECK(rows[2][1] == "say \"hi\"");
+  CHECK(test::read_text(p).find("\"with,comma\",\"say \"\"hi\"\"\"\r\n") != std::string::npos);
+  CHECK_THROWS(CsvWriter(p, {"name", "value"}, true).row({"only one"}));
+}
+
+TEST_CASE("csv: append continues a file with the same header; filter keeps rows") {
+  test::TempDir dir("csv");
+  const std::string p = dir.file("log.csv");
+  { CsvWriter(p, {"step", "x"}).row({"1", "a"}); }
+  { CsvWriter(p, {"step", "x"}, true).row({"2", "b"}); }
+  CHECK(read_csv(p).size() == 3);
+  filter_csv(p, [](const std::vector<std::string>& r) { return r[0] == "1"; });
+  auto rows = read_csv(p);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1][1] == "a");
+  CHECK(csv_number(0.5) == "0.5");
+  CHECK(csv_number(std::nan("")) == "nan");
+}
+
+TEST_CASE("files: atomic write replaces whole") {
+  test::TempDir dir("files");
+  const std::string p = dir.file("x.txt");
+  write_file_atomic(p, "one");
+  write_file_atomic(p, "two");
+  CHECK(read_file(p) == "two");
+}
+
+TEST_CASE("svg: a chart with a polyline per series and escaped labels") {
+  PlotSpec s;
+  s.title = "a < b";
+  s.log_y = true;
+  s.series.push_back({"lpa", {1, 2, 3}, {1.0, 0.1, 0.01}});
+  s.series.push_back({"e2e", {1, 2, 3}, {5.0, 4.0, 0.005}});
+  std::string svg = render_svg(s);
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK(svg.find("a &lt; b") != std::string::npos);
+  size_t lines = 0;
+  for (size_t p = svg.find("<polyline"); p != std::string::npos; p = svg.find("<polyline", p + 1)) ++lines;
+  CHECK(lines == 2);
+}

@@ -1,0 +1,129 @@
+#include "catch.h"
+#include "lpa/config/load.h"
+#include "lpa/models/registry.h"
+#include "lpa/objectives/depth_weights.h"
+#include "lpa/objectives/objective.h"
+#include "lpa/objectives/sequential.h"
+
+using namespace lpa;
+
+namespace {
+
+struct Fixture {
+  ExperimentConfig cfg;
+  ModelPtr model;
+  Batch batch;
+  Fixture(const std::string& loss_yaml, const std::string& head = "per_depth") {
+    cfg = parse_config("model:\n  depth: 4\n  width: 8\n  head: " + head + "\nloss:\n" + loss_yaml, "t.yaml");
+    DataSpec spec;
+    spec.input_shape = {2};
+    torch::manual_seed(3);
+    model = make_model(cfg, spec);
+    batch = {torch::randn({16, 2}), torch::randn({16, 1})};
+  }
+  // Runs one objective step at `step` of `total`, returns which modules received gradients.
+  std::vector<bool> grads(int64_t step = 0, int64_t total = 100, int64_t depth_term = 0) {
+    auto obj = make_objective(cfg, Task::regression, 4);
+    obj->begin_step(*model, step, total);
+    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+    LossOutput out = obj->compute(*model, batch, step, total);
+    if (depth_term > 0) {
+      // Back-propagate one depth's term alone (local mode: it must stop at its block).
+      auto outs = model->forward_all(batch.x, 4, ForwardOptions{true});
+      torch::mse_loss(outs[depth_term - 1], batch.y).backward();
+    } else {
+      out.total.backward();
+    }
+    auto has = [](torch::nn::Module& m) {
+      for (auto& p : m.parameters())
+        if (p.grad().defined() && p.grad().abs().sum().item<double>() > 0) return true;
+      return false;
+    };
+    std::vector<bool> g = {has(model->stem_module())};
+    for (int64_t l = 1; l <= 4; ++l) g.push_back(has(model->block_module(l)));
+    for (int64_t l = 1; l <= 4; ++l) g.push_back(has(model->head_module(l)));
+    return g;  // stem, blocks 1..4, heads 1..4
+  }
+};
+
+}  // namespace
+
+TEST_CASE("depth weights: kinds, normalised") {
+  auto u = depth_weights("uniform", 4);
+  CHECK(u[0] == Approx(0.25));
+  auto lin = depth_weights("linear", 4);
+  CHECK(lin[3] == Approx(0.4));
+  CHECK(lin[0] == Approx(0.1));
+  auto sq = depth_weights("sqrt", 4);
+  CHECK(sq[3] / sq[0] == Approx(2.0));
+  auto inv = depth_weights("inverse", 4);
+  CHECK(inv[0] / inv[3] == Approx(4.0));
+  auto list = depth_weights("list", 3, {0, 1, 3});
+  CHECK(list[2] == Approx(0.75));
+  CHECK(list[0] == 0.0);
+  auto sdn_early = depth_weights("sdn", 4, {}, 0.0), sdn_late = depth_weights("sdn", 4, {}, 1.0);
+  CHECK(sdn_early[0] < sdn_late[0]);  // internal exits ramp up over training
+}
+
+TEST_CASE("objective e2e: only the last head gets gradients") {
+  Fixture f("  kind: e2e\n");
+  auto g = f.grads();
+  CHECK(g[0]);  // stem
+  for (int l = 1; l <= 4; ++l) CHECK(g[l]);  // all blocks feed the last depth
+  CHECK_FALSE(g[5]);
+  CHECK_FALSE(g[6]);
+  CHECK_FALSE(g[7]);
+  CHECK(g[8]);
+}
+
+TEST_CASE("objective joint: every head and block gets gradients") {
+  Fixture f("  kind: lpa\n  mode: joint\n");
+  for (bool b : f.grads()) CHECK(b);
+}
+
+TEST_CASE("objective local: the depth-l term reaches block l and not the blocks before it") {
+  for (int64_t l = 2; l <= 4; ++l) {
+    Fixture f("  kind: lpa\n  mode: local\n");
+    auto g = f.grads(0, 100, l);
+    INFO("depth term " << l);
+    CHECK_FALSE(g[0]);  // stem
+    for (int64_t k = 1; k <= 4; ++k) CHECK(g[k] == (k == l));
+  }
+  Fixture f1("  kind: lpa\n  mode: local\n");
+  auto g1 = f1.grads(0, 100, 1);
+  CHECK(g1[0]);  // depth 1 trains the stem with block 1
+  CHECK(g1[1]);
+}
+
+TEST_CASE("objective local: the full loss equals the weighted sum of depth losses") {
+  Fixture f("  kind: lpa\n  mode: local\n  weights: linear\n");
+  auto obj = make_objective(f.cfg, Task::regression, 4);
+  auto out = obj->compute(*f.model, f.batch, 0, 10);
+  auto w = depth_weights("linear", 4);
+  double expect = 0;
+  for (int l = 0; l < 4; ++l) expect += w[l] * out.per_depth[l].item<double>();
+  CHECK(out.total.item<double>() == Approx(expect).epsilon(1e-5));
+}
+
+TEST_CASE("objective sequential: stages train one block, earlier blocks frozen") {
+  Fixture f("  kind: lpa\n  mode: sequential\n");
+  CHECK(sequential_stage(0, 100, 4) == 1);
+  CHECK(sequential_stage(49, 100, 4) == 2);
+  CHECK(sequential_stage(99, 100, 4) == 4);
+  auto g1 = f.grads(0, 100);
+  CHECK(g1 == std::vector<bool>{true, true, false, false, false, true, false, false, false});
+  auto g3 = f.grads(60, 100);
+  CHECK(g3 == std::vector<bool>{false, false, false, true, false, false, false, true, false});
+  CHECK_FALSE(f.model->block_module(1).is_training());  // frozen blocks stay in eval mode
+  auto obj = make_objective(f.cfg, Task::regression, 4);
+  CHECK(obj->schedule_window(60, 100) == std::pair<int64_t, int64_t>{50, 25});
+}
+
+TEST_CASE("objective rotational curriculum computes only active exits") {
+  Fixture f("  kind: lpa\n  curriculum: rotational\n  rotation_period: 2\n");
+  auto obj = make_objective(f.cfg, Task::regression, 4);
+  auto out = obj->compute(*f.model, f.batch, 0, 10);
+  CHECK(std::isnan(out.per_depth[0].item<double>()));
+  CHECK_FALSE(std::isnan(out.per_depth[1].item<double>()));
+  CHECK_FALSE(std::isnan(out.per_depth[3].item<double>()));  // last exit always
+}

@@ -1,0 +1,74 @@
+#include "test_support.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace lpa::test {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir(const std::string& tag) {
+  static std::atomic<int> counter{0};
+  path = (fs::temp_directory_path() / ("lpa_test_" + tag + "_" + std::to_string(::getpid()) + "_" +
+                                       std::to_string(counter++)))
+             .string();
+  fs::remove_all(path);
+  fs::create_directories(path);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+}
+
+CommandResult run_shell(const std::string& command) {
+  std::string full = command + " 2>&1";
+  FILE* pipe = ::popen(full.c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::string out;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return {code, out};
+}
+
+CommandResult run_lpa(const std::string& args) {
+  return run_shell(std::string("OMP_NUM_THREADS=1 ") + LPA_BINARY + " " + args);
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string tiny_surface_yaml(const std::string& name, int steps) {
+  std::ostringstream y;
+  y << "experiment:\n  name: " << name << "\n"
+    << "model:\n  type: residual_mlp\n  depth: 4\n  width: 16\n"
+    << "data:\n  type: surface\n  function: sincos\n  n_train: 256\n  n_val: 128\n  n_test: 128\n"
+    << "  batch_size: 32\n"
+    << "loss:\n  kind: lpa\n  mode: joint\n  weights: uniform\n"
+    << "train:\n  steps: " << steps << "\n  lr: 0.005\n  threads: 1\n  device: cpu\n  log_every: 10\n"
+    << "  warmup_steps: 0\n"
+    << "eval:\n  every: 20\n";
+  return y.str();
+}
+
+std::string source_dir() { return LPA_SOURCE_DIR; }
+
+}  // namespace lpa::test

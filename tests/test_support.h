@@ -1,0 +1,33 @@
+// Shared helpers for tests: temporary folders, running the built binary, tiny configs.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace lpa::test {
+
+// A fresh folder under the build tree, removed when the object dies.
+struct TempDir {
+  explicit TempDir(const std::string& tag);
+  ~TempDir();
+  std::string path;
+  std::string file(const std::string& name) const { return path + "/" + name; }
+};
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `lpa <args>` (the built binary) through the shell; args are used as written.
+CommandResult run_lpa(const std::string& args);
+CommandResult run_shell(const std::string& command);
+
+void write_text(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);
+
+// A tiny surface config (depth 4, width 16, few steps) as YAML text, for fast end-to-end runs.
+std::string tiny_surface_yaml(const std::string& name = "tiny", int steps = 60);
+
+std::string source_dir();
+
+}  // namespace lpa::test

@@ -1,0 +1,63 @@
+#include "catch.h"
+#include "lpa/config/load.h"
+#include "lpa/errors.h"
+#include "lpa/models/registry.h"
+#include "lpa/train/checkpoint.h"
+#include "lpa/train/optimizer.h"
+#include "test_support.h"
+
+using namespace lpa;
+
+TEST_CASE("schedule: warm-up, cosine, step, constant") {
+  auto c = parse_config("train:\n  lr: 1.0\n  warmup_steps: 10\n  schedule: cosine\n  min_lr: 0.0\n", "t.yaml").train;
+  CHECK(learning_rate_at(c, 0, 110) == Approx(0.1));
+  CHECK(learning_rate_at(c, 9, 110) == Approx(1.0));
+  CHECK(learning_rate_at(c, 10, 110) == Approx(1.0));
+  CHECK(learning_rate_at(c, 60, 110) == Approx(0.5));
+  CHECK(learning_rate_at(c, 110, 110) == Approx(0.0).margin(1e-12));
+  c.schedule = "step";
+  c.warmup_steps = 0;
+  c.step_size = 5;
+  c.gamma = 0.5;
+  CHECK(learning_rate_at(c, 4, 100) == Approx(1.0));
+  CHECK(learning_rate_at(c, 12, 100) == Approx(0.25));
+  c.schedule = "constant";
+  CHECK(learning_rate_at(c, 99, 100) == Approx(1.0));
+}
+
+TEST_CASE("optimizer: kinds and learning-rate updates") {
+  auto p = torch::zeros({3}, torch::requires_grad());
+  for (std::string kind : {"adam", "adamw", "sgd"}) {
+    auto c = parse_config("train:\n  optimizer: " + kind + "\n  lr: 0.1\n", "t.yaml").train;
+    auto opt = make_optimizer(c, {p});
+    set_learning_rate(*opt, 0.05);
+    CHECK(opt->param_groups()[0].options().get_lr() == Approx(0.05));
+  }
+}
+
+TEST_CASE("checkpoint: save, load, keep K, skip a corrupt newest one") {
+  test::TempDir dir("ckpt");
+  auto cfg = parse_config("model:\n  depth: 2\n  width: 4\n", "t.yaml");
+  DataSpec spec;
+  spec.input_shape = {2};
+  auto a = make_model(cfg, spec);
+  auto opt = make_optimizer(cfg.train, a->parameters());
+  for (int64_t s : {10, 20, 30}) save_checkpoint(dir.path, *a, opt.get(), {s, 1, 8, capture_rng()}, 2);
+  auto files = list_checkpoints(dir.path);
+  REQUIRE(files.size() == 2);
+  CHECK(files[0].find("step_00000030.pt") != std::string::npos);
+  auto b = make_model(cfg, spec);
+  auto st = load_latest_checkpoint(dir.path, *b, nullptr);
+  REQUIRE(st);
+  CHECK(st->step == 30);
+  CHECK(st->sampler_position == 8);
+  CHECK(torch::equal(a->parameters()[0], b->parameters()[0]));
+  test::write_text(files[0], "garbage");  // the newest is now corrupt: the older one is used
+  auto st2 = load_latest_checkpoint(dir.path, *b, nullptr);
+  REQUIRE(st2);
+  CHECK(st2->step == 20);
+  test::write_text(files[1], "garbage");
+  CHECK_THROWS_AS(load_latest_checkpoint(dir.path, *b, nullptr), UserError);
+  test::TempDir empty("ckpt_empty");
+  CHECK_FALSE(load_latest_checkpoint(empty.path, *b, nullptr));
+}
