@@ -90,7 +90,7 @@ TEST_CASE("cli errors: a diverging run stops naming the step (exit 3)") {
   std::string cfg = dir.file("c.yaml");
   test::write_text(cfg, test::tiny_surface_yaml("nan", 50));
   auto r = run_lpa("train --config " + cfg + " --run-dir " + dir.file("run") +
-                   " --set train.lr=1e6 --set train.grad_clip=0 --set train.optimizer=sgd --set train.momentum=0");
+                   " --set train.lr=500 --set train.grad_clip=0 --set train.optimizer=sgd --set train.momentum=0");
   INFO(r.output);
   CHECK(r.exit_code == 3);
   CHECK(last_line(r.output).find("training diverged") != std::string::npos);

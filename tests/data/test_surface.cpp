@@ -12,8 +12,8 @@ TEST_CASE("surface: registry holds the named functions with known values") {
                          "sinc", "sincos", "high_frequency", "gabor"};
   for (auto n : names) CHECK(find_surface_function(n) != nullptr);
   CHECK(surface_functions().size() >= 8);
-  // Franke's function at (0,0): 0.75 e^{-0.5} + 0.75 e^{-1/49-0.1} + 0.5 e^{-(49+9)/4} - 0.2 e^{-16-49}
-  double expect = 0.75 * std::exp(-0.5) + 0.75 * std::exp(-1.0 / 49 - 0.1) + 0.5 * std::exp(-58.0 / 4) -
+  // Franke's function at (0,0): 0.75 e^{-2} + 0.75 e^{-1/49-0.1} + 0.5 e^{-(49+9)/4} - 0.2 e^{-16-49}
+  double expect = 0.75 * std::exp(-2.0) + 0.75 * std::exp(-1.0 / 49 - 0.1) + 0.5 * std::exp(-58.0 / 4) -
                   0.2 * std::exp(-65.0);
   CHECK(find_surface_function("franke")->f(torch::zeros({1, 2})).item<double>() == Approx(expect));
   CHECK(find_surface_function("sincos")->f(torch::tensor({{0.5f, 0.0f}})).item<double>() == Approx(1.0));

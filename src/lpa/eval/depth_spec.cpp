@@ -45,11 +45,12 @@ std::vector<int64_t> parse_depth_spec(const std::string& spec, int64_t depth) {
     for (int64_t l = a; l <= b; l += step) out.push_back(l);
   }
   if (out.empty()) throw UserError("depth spec '" + spec + "' names no depth");
-  for (auto l : out)
-    if (l < 1 || l > depth)
-      throw UserError("depth spec '" + spec + "': depth " + std::to_string(l) +
-                      " is out of range 1.." + std::to_string(depth));
   std::sort(out.begin(), out.end());
+  // Name the extreme that is out of range: "1..17" on 16 blocks reports 17, not 17's neighbours.
+  const int64_t bad = out.front() < 1 ? out.front() : out.back();
+  if (bad < 1 || bad > depth)
+    throw UserError("depth spec '" + spec + "': depth " + std::to_string(bad) +
+                    " is out of range 1.." + std::to_string(depth));
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
