@@ -59,6 +59,7 @@ struct DataSection {
   int64_t crop_padding = 4;
   bool flip = true;
   bool flatten = false;               // images as vectors (for residual_mlp)
+  int64_t train_limit = 0;            // images: train on a seeded subset of this size (0 = all)
   // text
   std::vector<std::string> files;
   int64_t seq_len = 128;

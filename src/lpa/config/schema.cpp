@@ -272,6 +272,8 @@ std::vector<ConfigKey> build_schema() {
       int_key<D>("data.crop_padding", da, &D::crop_padding, 0, 64, "images: crop padding"),
       bool_key<D>("data.flip", da, &D::flip, "images: horizontal flip when augmenting"),
       bool_key<D>("data.flatten", da, &D::flatten, "images as flat vectors (residual_mlp)"),
+      int_key<D>("data.train_limit", da, &D::train_limit, 0, kMax,
+                 "images: train on a seeded subset of this many images (0 = all)"),
       string_list_key<D>("data.files", da, &D::files, "text: files or folders of UTF-8 text"),
       int_key<D>("data.seq_len", da, &D::seq_len, 1, 1 << 20, "text: tokens (bytes) per sample"),
       double_key<D>("data.test_fraction", da, &D::test_fraction, 0.0, 0.9,

@@ -3,6 +3,8 @@
 #include <functional>
 #include <map>
 
+#include "lpa/data/cifar_dataset.h"
+#include "lpa/data/idx_dataset.h"
 #include "lpa/data/surface_dataset.h"
 #include "lpa/errors.h"
 
@@ -13,6 +15,9 @@ using DatasetFactory = std::function<DatasetPtr(const ExperimentConfig&)>;
 static const std::map<std::string, DatasetFactory>& dataset_factories() {
   static const std::map<std::string, DatasetFactory> m = {
       {"surface", make_surface_dataset},
+      {"idx", make_idx_dataset},
+      {"cifar10", make_cifar10_dataset},
+      {"cifar100", make_cifar100_dataset},
   };
   return m;
 }
