@@ -4,6 +4,8 @@
 #include <map>
 
 #include "lpa/data/surface_dataset.h"
+#include "lpa/data/text_classification_dataset.h"
+#include "lpa/data/text_dataset.h"
 #include "lpa/errors.h"
 
 namespace lpa {
@@ -13,6 +15,8 @@ using DatasetFactory = std::function<DatasetPtr(const ExperimentConfig&)>;
 static const std::map<std::string, DatasetFactory>& dataset_factories() {
   static const std::map<std::string, DatasetFactory> m = {
       {"surface", make_surface_dataset},
+      {"text", make_text_dataset},
+      {"text_classification", make_text_classification_dataset},
   };
   return m;
 }
