@@ -36,4 +36,13 @@ struct PlotOptions {
 };
 int run_plot(const PlotOptions& o);
 
+struct SweepOptions {
+  std::string file;
+  bool list = false;
+  int64_t task = -1;  // -1 = not given
+  bool all = false;
+  std::vector<std::string> overrides;  // --set, applied to every task after the sweep's own
+};
+int run_sweep(const SweepOptions& o);
+
 }  // namespace lpa::cli
