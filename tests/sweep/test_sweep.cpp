@@ -47,7 +47,7 @@ TEST_CASE("sweep: bad sweep files name the file, line and key") {
     }
     return std::string("no error");
   };
-  CHECK(contains(err("set: [a=1]\n"), "base: missing"));
+  CHECK(contains(err("set: [a.b=1]\n"), "base: missing"));
   CHECK(contains(err("base: c.yaml\nseed: [1]\n"), "s.yaml:2: seed: unknown sweep key (did you mean seeds?)"));
   CHECK(contains(err("base: c.yaml\ngrid:\n  loss.kind: []\n"), "expected a non-empty list"));
   CHECK(contains(err("base: c.yaml\nlist:\n  - [train.steps]\n"), "'train.steps' is not section.key=value"));

@@ -23,6 +23,31 @@ int64_t step_of(const std::string& name) {  // "step_00000123.pt" -> 123, else -
   return std::stoll(digits);
 }
 
+std::string shape_text(const torch::Tensor& t) {
+  std::string s = "[";
+  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
+  return s + "]";
+}
+
+// Module::load replaces a tensor of another shape without complaint (set_), so a checkpoint
+// of a differently configured model would silently reshape this one: compare first.
+void check_shapes(torch::nn::Module& m, torch::serialize::InputArchive& a, const std::string& prefix) {
+  auto check = [&](const std::string& key, const torch::Tensor& mine, bool buffer) {
+    torch::Tensor theirs;
+    if (!a.try_read(key, theirs, buffer)) throw UserError("has no " + prefix + key);
+    if (theirs.sizes() != mine.sizes() || theirs.scalar_type() != mine.scalar_type())
+      throw UserError(prefix + key + " is " + shape_text(theirs) + " there, " + shape_text(mine) +
+                      " in this model (another model configuration?)");
+  };
+  for (const auto& p : m.named_parameters(/*recurse=*/false)) check(p.key(), p.value(), false);
+  for (const auto& b : m.named_buffers(/*recurse=*/false)) check(b.key(), b.value(), true);
+  for (const auto& c : m.named_children()) {
+    torch::serialize::InputArchive child;
+    if (!a.try_read(c.key(), child)) throw UserError("has no " + prefix + c.key());
+    check_shapes(*c.value(), child, prefix + c.key() + ".");
+  }
+}
+
 int64_t read_int(torch::serialize::InputArchive& a, const std::string& key) {
   c10::IValue v;
   a.read(key, v);
@@ -140,6 +165,7 @@ TrainingState load_checkpoint(const std::string& f, DepthwiseModel& model,
   if (archive.try_read("elapsed_s", elapsed) && elapsed.isDouble()) st.elapsed_s = elapsed.toDouble();
   torch::serialize::InputArchive model_archive;
   archive.read("model", model_archive);
+  check_shapes(model, model_archive, "");
   model.load(model_archive);
   if (optimizer) {
     torch::serialize::InputArchive opt_archive;

@@ -192,13 +192,20 @@ void Trainer::log_row(const LossOutput& out, double lr) {
   const double sps = dt > 0 ? samples_since_log_ / dt : 0;
   samples_since_log_ = 0;
   last_log_ = now;
-  progress_->update(step_, last_loss_, lr, sps);
+  // Losses of the global batch: each rank's mean over an equal share, averaged over ranks.
+  std::vector<double> losses = {last_loss_};
+  auto per_depth = out.per_depth.to(torch::kCPU, torch::kDouble).contiguous();
+  for (int64_t l = 0; l < per_depth.size(0); ++l) losses.push_back(per_depth[l].item<double>());
+  if (par_.sum_across_ranks) {
+    par_.sum_across_ranks(losses);
+    for (auto& v : losses) v /= static_cast<double>(par_.world_size);
+  }
+  progress_->update(step_, losses[0], lr, sps);
   if (!log_) return;
   const double elapsed = elapsed_before_ + std::chrono::duration<double>(now - start_).count();
-  auto per_depth = out.per_depth.to(torch::kCPU, torch::kDouble);
   std::vector<std::string> row = {std::to_string(step_), std::to_string(sampler_->epoch()),
-                                  csv_number(lr), csv_number(last_loss_)};
-  for (int64_t l = 0; l < per_depth.size(0); ++l) row.push_back(csv_number(per_depth[l].item<double>()));
+                                  csv_number(lr), csv_number(losses[0])};
+  for (size_t l = 1; l < losses.size(); ++l) row.push_back(csv_number(losses[l]));
   row.push_back(csv_number(sps));
   row.push_back(csv_number(elapsed));
   log_->row(row);
