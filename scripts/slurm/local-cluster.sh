@@ -58,7 +58,7 @@ start_munge() {
     chown munge:munge /etc/munge/munge.key
     chmod 0400 /etc/munge/munge.key
   fi
-  runuser -u munge -- /usr/sbin/munged --pid-file=/run/munge/munged.pid
+  runuser -u munge -- /usr/sbin/munged --pid-file=/run/munge/munged.pid 9>&-
   echo started >"$DIR/munged.ours"
   for _ in $(seq 50); do
     munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1 && return 0
@@ -118,8 +118,9 @@ start() {
   write_conf
   export SLURM_CONF=$CONF
   # -c: forget jobs of an earlier cluster in this folder.
-  slurmctld -c -f "$CONF" || die "slurmctld did not start (see $DIR/slurmctld.log)"
-  slurmd -c -f "$CONF" -N "$HOST" || die "slurmd did not start (see $DIR/slurmd.log)"
+  # 9>&-: the daemons must not inherit (and keep) the start/stop lock.
+  slurmctld -c -f "$CONF" 9>&- || die "slurmctld did not start (see $DIR/slurmctld.log)"
+  slurmd -c -f "$CONF" -N "$HOST" 9>&- || die "slurmd did not start (see $DIR/slurmd.log)"
   for _ in $(seq 300); do
     if is_up; then
       echo "local-cluster: up ($HOST, $CPUS CPUs advertised, state in $DIR)"
