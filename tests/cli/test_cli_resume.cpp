@@ -75,7 +75,7 @@ struct ResumeSetup {
 
 }  // namespace
 
-TEST_CASE("cli resume: kill -9 at 5 random moments; final weights equal an uninterrupted run") {
+TEST_CASE("cli resume: kill -9 at 5 random moments, final weights equal an uninterrupted run") {
   ResumeSetup s("kill9", 1500, {});
   auto ref = test::run_lpa(s.arg_line(s.ref));
   REQUIRE(ref.exit_code == 0);
@@ -105,7 +105,7 @@ TEST_CASE("cli resume: kill -9 at 5 random moments; final weights equal an unint
   CHECK(test::read_text(s.ref + "/per_depth.csv") == test::read_text(s.run + "/per_depth.csv"));
 }
 
-TEST_CASE("cli signals: SIGUSR1 and SIGTERM save and exit 128+n, SIGINT saves and stops; resume is exact") {
+TEST_CASE("cli signals: SIGUSR1 and SIGTERM save and exit 128+n, SIGINT saves and stops, resume is exact") {
   ResumeSetup s("signals", 900, {"--set", "train.requeue=true"});  // no Slurm here: requeue is skipped
   auto ref = test::run_lpa(s.arg_line(s.ref));
   REQUIRE(ref.exit_code == 0);
