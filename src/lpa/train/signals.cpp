@@ -11,7 +11,14 @@ namespace lpa {
 
 static std::atomic<int> g_signal{0};
 
-static void on_signal(int sig) { g_signal.store(sig); }
+static void on_signal(int sig) {
+  // A second Ctrl-C while the first is being handled: the user wants out now.
+  if (sig == SIGINT && g_signal.load() == SIGINT) {
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+  }
+  g_signal.store(sig);
+}
 
 void install_stop_signal_handlers() {
   struct sigaction sa {};

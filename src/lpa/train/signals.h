@@ -4,7 +4,7 @@
 
 namespace lpa {
 
-void install_stop_signal_handlers();  // SIGINT, SIGTERM, SIGUSR1
+void install_stop_signal_handlers();  // SIGINT, SIGTERM, SIGUSR1 (a second SIGINT kills at once)
 int pending_stop_signal();            // 0 when none arrived
 void clear_stop_signal();
 
