@@ -24,7 +24,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # Debian's reference BLAS, ~5x slower. python3-torch is the interop client for export tests.
 PACKAGES=(
   g++ cmake make git pkg-config ca-certificates
-  libtorch-dev libopenblas0-openmp libopenblas-openmp-dev libgloo-dev
+  libtorch-dev libopenblas0-openmp libgloo-dev
   libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2 zlib1g-dev
   python3 python3-torch python3-numpy
   dataset-fashion-mnist
