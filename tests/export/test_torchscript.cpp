@@ -15,15 +15,24 @@ using namespace lpa;
 
 namespace {
 
-ModelPtr mlp(const std::string& model_yaml, std::vector<int64_t> input_shape = {3}) {
-  auto cfg = parse_config("model:\n" + model_yaml, "t.yaml");
+// A model with the config and data spec it was built from (what an exporter sees).
+struct Built {
+  ExperimentConfig cfg;
   DataSpec spec;
-  spec.input_shape = input_shape;
-  spec.output_dim = 4;
+  ModelPtr model;
+  ExportSource source() { return ExportSource{*model, cfg, spec}; }
+  DepthwiseModel* operator->() { return model.get(); }
+};
+
+Built mlp(const std::string& model_yaml, std::vector<int64_t> input_shape = {3}) {
+  Built b;
+  b.cfg = parse_config("model:\n" + model_yaml, "t.yaml");
+  b.spec.input_shape = input_shape;
+  b.spec.output_dim = 4;
   torch::manual_seed(3);
-  auto m = make_model(cfg, spec);
-  m->eval();
-  return m;
+  b.model = make_model(b.cfg, b.spec);
+  b.model->eval();
+  return b;
 }
 
 int64_t numel_of(const std::vector<torch::Tensor>& ts) {
@@ -45,7 +54,7 @@ TEST_CASE("torchscript export: residual_mlp variants match the model at the expo
     auto x = torch::randn({5, 1, 2, 2});
     for (int64_t k = 1; k <= m->depth(); ++k) {
       INFO(v << "depth " << k);
-      torch::jit::Module s = build_truncated_script(*m, k);
+      torch::jit::Module s = build_truncated_script(m.source(), k);
       torch::NoGradGuard g;
       auto want = m->forward(x, k);
       auto got = s.forward({x}).toTensor();
@@ -64,7 +73,7 @@ TEST_CASE("torchscript export: saved file loads with torch::jit::load and keeps 
   test::TempDir dir("ts");
   auto m = mlp("  depth: 5\n  width: 8\n  head: per_depth\n");
   const std::string path = dir.file("m.pt");
-  auto script = build_truncated_script(*m, 2);
+  auto script = build_truncated_script(m.source(), 2);
   save_script(script, path, {{"lpa/export.yaml", "format: lpa-export\n"}});
   torch::jit::ExtraFilesMap extra{{"lpa/export.yaml", ""}};
   torch::jit::Module loaded = torch::jit::load(path, torch::kCPU, extra);
@@ -87,7 +96,7 @@ TEST_CASE("torchscript export: saved file loads with torch::jit::load and keeps 
 
 TEST_CASE("torchscript export: truncated_tensors names and shares the model's own tensors") {
   auto m = mlp("  depth: 4\n  width: 8\n  norm: layernorm\n");
-  auto t = truncated_tensors(*m, 3);
+  auto t = truncated_tensors(m.source(), 3);
   std::set<std::string> names;
   int64_t n = 0;
   for (const auto& [name, tensor] : t) {
@@ -102,6 +111,6 @@ TEST_CASE("torchscript export: truncated_tensors names and shares the model's ow
   for (auto& [name, tensor] : t)
     if (name == "head.bias") tensor.fill_(42.0);
   CHECK(m->head_module(3).named_parameters()["bias"].eq(42.0).all().item<bool>());
-  CHECK_THROWS_AS(truncated_tensors(*m, 0), UserError);
-  CHECK_THROWS_AS(build_truncated_script(*m, 5), UserError);
+  CHECK_THROWS_AS(truncated_tensors(m.source(), 0), UserError);
+  CHECK_THROWS_AS(build_truncated_script(m.source(), 5), UserError);
 }

@@ -102,10 +102,10 @@ int run_export(const ExportOptions& o) {
   const std::string dir = parent_dir(o.output);
   if (!dir_exists(dir)) make_dirs(dir);
   if (o.format == "torchscript") {
-    torch::jit::Module script = build_truncated_script(model, k);
+    torch::jit::Module script = build_truncated_script(ExportSource{model, r.cfg, spec}, k);
     save_script(script, o.output, {{kExportInfoKey, info_yaml}, {kExportConfigKey, config_yaml}});
   } else {
-    write_safetensors(o.output, truncated_tensors(model, k),
+    write_safetensors(o.output, truncated_tensors(ExportSource{model, r.cfg, spec}, k),
                       {{"format", "pt"}, {"lpa_export", info_yaml}, {"lpa_config", config_yaml}});
   }
   write_file_atomic(o.output + ".yaml", info_yaml);

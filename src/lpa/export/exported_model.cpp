@@ -49,7 +49,7 @@ void ExportedModel::prepare(const DataSpec& spec) {
     throw UserError(path_ + ": the embedded config builds a " + model_->kind() + " of depth " +
                     std::to_string(model_->depth()) + ", not the exported " + info_.model_kind);
   std::map<std::string, torch::Tensor> in_file(tensors_.begin(), tensors_.end());
-  const NamedTensors wanted = truncated_tensors(*model_, info_.depth);
+  const NamedTensors wanted = truncated_tensors(ExportSource{*model_, cfg_, spec}, info_.depth);
   if (wanted.size() != in_file.size())
     throw UserError(path_ + ": holds " + std::to_string(in_file.size()) + " tensors, a depth-" +
                     std::to_string(info_.depth) + " " + info_.model_kind + " needs " +

@@ -32,7 +32,8 @@ std::string block_source(MlpBlockImpl& b) {
 
 }  // namespace
 
-ScriptPlan plan_residual_mlp(DepthwiseModel& model, int64_t depth) {
+ScriptPlan plan_residual_mlp(const ExportSource& src, int64_t depth) {
+  DepthwiseModel& model = src.model;
   const std::string stem =
       "def forward(self, x):\n"
       "    return torch.linear(torch.flatten(x, 1), self.weight, self.bias)\n";

@@ -23,11 +23,30 @@ ScriptPlan chain_plan(DepthwiseModel& model, int64_t depth, const std::string& s
                       const std::string& head_source) {
   model.check_depth(depth);
   ScriptPlan plan;
-  plan.parts.push_back({"stem", &model.stem_module(), stem_source, {}});
+  auto part = [](std::string name, torch::nn::Module& m, std::string source) {
+    ScriptPart p;
+    p.name = std::move(name);
+    p.module = &m;
+    p.source = std::move(source);
+    return p;
+  };
+  plan.parts.push_back(part("stem", model.stem_module(), stem_source));
   for (int64_t l = 1; l <= depth; ++l)
-    plan.parts.push_back({"block" + std::to_string(l), &model.block_module(l), block_source(l), {}});
-  plan.parts.push_back({"head", &model.head_module(depth), head_source, {}});
+    plan.parts.push_back(part("block" + std::to_string(l), model.block_module(l), block_source(l)));
+  plan.parts.push_back(part("head", model.head_module(depth), head_source));
   return plan;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> part_tensors(const ScriptPart& part) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  auto add = [&](const std::string& prefix, torch::nn::Module& m) {
+    for (const auto& p : m.named_parameters(true)) out.emplace_back(prefix + p.key(), p.value());
+    for (const auto& b : m.named_buffers(true)) out.emplace_back(prefix + b.key(), b.value());
+  };
+  if (part.only.empty()) add("", *part.module);
+  for (const auto& [name, m] : part.only) add(name + ".", *m);
+  for (const auto& [name, t] : part.extra_buffers) out.emplace_back(name, t);
+  return out;
 }
 
 std::string script_float(double v) {

@@ -8,9 +8,19 @@
 #include <utility>
 #include <vector>
 
+#include "lpa/config/config.h"
+#include "lpa/data/dataset.h"
 #include "lpa/models/depthwise_model.h"
 
 namespace lpa {
+
+// What a family's exporter may look at: the model (for its modules and their options), the
+// config that built it and the data it was built for (flags that the model keeps private).
+struct ExportSource {
+  DepthwiseModel& model;
+  const ExperimentConfig& cfg;
+  const DataSpec& spec;
+};
 
 // One piece of the exported module: an attribute of it (stem, block<l>, head) that holds the
 // parameters and buffers of `module` (its own and its children's, mirrored as submodules with
@@ -20,6 +30,10 @@ struct ScriptPart {
   std::string name;
   torch::nn::Module* module = nullptr;
   std::string source;  // e.g. "def forward(self, h):\n    return h + ...\n"
+  // When not empty, the piece holds only these children of `module` (under the names given)
+  // instead of all of it: a head module that serves several depths keeps pieces the exported
+  // depth does not use.
+  std::vector<std::pair<std::string, torch::nn::Module*>> only;
   // Tensors the piece needs that live elsewhere in the model (e.g. a head tied to the token
   // embedding): registered on the piece as buffers under these names.
   std::vector<std::pair<std::string, torch::Tensor>> extra_buffers;
@@ -33,7 +47,7 @@ struct ScriptPlan {
   std::string source;
 };
 
-using ScriptPlanner = std::function<ScriptPlan(DepthwiseModel& model, int64_t depth)>;
+using ScriptPlanner = std::function<ScriptPlan(const ExportSource& source, int64_t depth)>;
 
 // The planner for model.kind(); UserError when the family has none.
 const ScriptPlanner& script_planner(const std::string& kind);
@@ -47,7 +61,10 @@ ScriptPlan chain_plan(DepthwiseModel& model, int64_t depth, const std::string& s
 // A float as TorchScript source text that parses back to the same double.
 std::string script_float(double v);
 
+// The tensors a piece holds, under its own names (no "<part>." prefix).
+std::vector<std::pair<std::string, torch::Tensor>> part_tensors(const ScriptPart& part);
+
 // Planners, one per family file.
-ScriptPlan plan_residual_mlp(DepthwiseModel& model, int64_t depth);
+ScriptPlan plan_residual_mlp(const ExportSource& source, int64_t depth);
 
 }  // namespace lpa

@@ -16,10 +16,17 @@ torch::Tensor frozen_copy(const torch::Tensor& t) { return t.detach().to(torch::
 
 // A script module holding `m`'s parameters and buffers, its children mirrored as submodules
 // under the same names (so source can say self.fc1.weight).
+torch::jit::Module empty_module(const std::string& type_name,
+                                const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
+  torch::jit::Module j(c10::QualifiedName(type_name), cu, /*shouldMangle=*/true);
+  // nn.Module's flag: Python's m.eval() / m.training and C++'s Module::eval() expect it.
+  j.register_attribute("training", c10::BoolType::get(), false);
+  return j;
+}
+
 torch::jit::Module mirror(const torch::nn::Module& m, const std::string& type_name,
                           const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
-  torch::jit::Module j(c10::QualifiedName(type_name), cu, /*shouldMangle=*/true);
-  j.register_attribute("training", c10::BoolType::get(), false);
+  torch::jit::Module j = empty_module(type_name, cu);
   for (const auto& p : m.named_parameters(/*recurse=*/false))
     j.register_parameter(p.key(), frozen_copy(p.value()), /*is_buffer=*/false);
   for (const auto& b : m.named_buffers(/*recurse=*/false)) j.register_buffer(b.key(), frozen_copy(b.value()));
@@ -57,16 +64,19 @@ void define_or_explain(torch::jit::Module& m, const std::string& source, const s
 
 }  // namespace
 
-torch::jit::Module build_truncated_script(DepthwiseModel& model, int64_t depth) {
+torch::jit::Module build_truncated_script(const ExportSource& src, int64_t depth) {
+  DepthwiseModel& model = src.model;
   model.check_depth(depth);
-  const ScriptPlan plan = script_planner(model.kind())(model, depth);
+  const ScriptPlan plan = script_planner(model.kind())(src, depth);
   auto cu = std::make_shared<torch::jit::CompilationUnit>();
   // Python names its script classes __torch__.*; the importer resolves only that namespace.
   const std::string root = "__torch__.lpa_export." + model.kind();
-  torch::jit::Module top(c10::QualifiedName(root + ".Depth" + std::to_string(depth)), cu, true);
-  top.register_attribute("training", c10::BoolType::get(), false);
+  torch::jit::Module top = empty_module(root + ".Depth" + std::to_string(depth), cu);
   for (const auto& part : plan.parts) {
-    torch::jit::Module piece = mirror(*part.module, root + "." + part.name, cu);
+    torch::jit::Module piece = part.only.empty() ? mirror(*part.module, root + "." + part.name, cu)
+                                                 : empty_module(root + "." + part.name, cu);
+    for (const auto& [name, m] : part.only)
+      piece.register_module(name, mirror(*m, root + "." + part.name + "_" + name, cu));
     for (const auto& [name, t] : part.extra_buffers) piece.register_buffer(name, frozen_copy(t));
     define_or_explain(piece, part.source, model.kind() + " " + part.name);
     top.register_module(part.name, piece);
@@ -76,15 +86,12 @@ torch::jit::Module build_truncated_script(DepthwiseModel& model, int64_t depth) 
   return top;
 }
 
-NamedTensors truncated_tensors(DepthwiseModel& model, int64_t depth) {
-  model.check_depth(depth);
-  const ScriptPlan plan = script_planner(model.kind())(model, depth);
+NamedTensors truncated_tensors(const ExportSource& src, int64_t depth) {
+  src.model.check_depth(depth);
+  const ScriptPlan plan = script_planner(src.model.kind())(src, depth);
   NamedTensors out;
-  for (const auto& part : plan.parts) {
-    for (const auto& p : part.module->named_parameters(true)) out.emplace_back(part.name + "." + p.key(), p.value());
-    for (const auto& b : part.module->named_buffers(true)) out.emplace_back(part.name + "." + b.key(), b.value());
-    for (const auto& [name, t] : part.extra_buffers) out.emplace_back(part.name + "." + name, t);
-  }
+  for (const auto& part : plan.parts)
+    for (const auto& [name, t] : part_tensors(part)) out.emplace_back(part.name + "." + name, t);
   return out;
 }
 
