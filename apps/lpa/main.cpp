@@ -72,6 +72,20 @@ int dispatch(int argc, char** argv) {
   p->add_option("--split", plot.split, "split rows to plot");
   p->add_option("--metric", plot.metric, "metric column (default: the first)");
 
+  lpa::cli::GenerateOptions gen;
+  auto* g = app.add_subcommand("generate", "sample text from a language-model run at any depth");
+  g->add_option("--run", gen.run_dir, "run directory")->required();
+  g->add_option("--depth", gen.depth, "exit to generate from (default: the full depth)");
+  g->add_option("--prompt", gen.prompt, "text to continue")->required();
+  g->add_option("--max-tokens", gen.max_tokens, "bytes to generate (default 200)");
+  g->add_option("--temperature", gen.temperature, "0 = greedy (default 0.8)");
+  g->add_option("--top-k", gen.top_k, "sample among the k most likely bytes (0 = all)");
+  g->add_option("--top-p", gen.top_p, "nucleus sampling mass in (0, 1] (1 = off)");
+  g->add_option("--seed", gen.seed, "sampling seed (default 0)");
+  g->add_option("--stop", gen.stop, "stop when the output contains this text");
+  g->add_option("--device", gen.device, "override the run's device");
+  g->add_flag("--no-cache", gen.no_cache, "recompute the whole window per token (to compare)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -87,6 +101,7 @@ int dispatch(int argc, char** argv) {
   if (b->parsed()) return lpa::cli::run_bench(bench);
   if (c->parsed()) return lpa::cli::run_config(config);
   if (p->parsed()) return lpa::cli::run_plot(plot);
+  if (g->parsed()) return lpa::cli::run_generate(gen);
   return 2;
 }
 

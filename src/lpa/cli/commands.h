@@ -69,4 +69,19 @@ struct PlotOptions {
 };
 int run_plot(const PlotOptions& o);
 
+struct GenerateOptions {
+  std::string run_dir;
+  int64_t depth = 0;  // 0 = full depth
+  std::string prompt;
+  int64_t max_tokens = 200;
+  double temperature = 0.8;
+  int64_t top_k = 0;
+  double top_p = 1.0;
+  uint64_t seed = 0;
+  std::string stop;
+  std::string device = "";  // "" = the run's train.device
+  bool no_cache = false;    // recompute the window for every token (to measure the cache)
+};
+int run_generate(const GenerateOptions& o);
+
 }  // namespace lpa::cli

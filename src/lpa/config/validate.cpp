@@ -2,6 +2,7 @@
 #include <regex>
 
 #include "lpa/config/load.h"
+#include "lpa/config/resnet_layout.h"
 #include "lpa/errors.h"
 
 namespace lpa {
@@ -20,14 +21,17 @@ void validate_config(const ExperimentConfig& c) {
   if (resnet && c.model.preset.empty() && c.model.stages.size() != c.model.widths.size())
     fail("model.widths", "needs one width per stage (" + std::to_string(c.model.stages.size()) +
                              " stages, " + std::to_string(c.model.widths.size()) + " widths)");
-  if (resnet && c.model.head == "shared" && !c.model.isotropic) {
-    bool one_width = c.model.preset.empty() &&
-                     std::all_of(c.model.widths.begin(), c.model.widths.end(),
-                                 [&](int64_t w) { return w == c.model.widths.front(); });
-    if (!one_width)
-      fail("model.head", "a shared head needs one width across stages: use per_stage, per_depth, "
-                         "or model.isotropic: true");
-  }
+  const ResNetLayout layout = resnet_layout(c.model);
+  if (resnet && c.model.isotropic && !layout.one_width())
+    fail("model.isotropic", "needs one width for every stage (e.g. model.widths: [32, 32, 32]; "
+                            "presets use 16, 32, 64)");
+  if (resnet && c.model.head == "shared" && !layout.one_width())
+    fail("model.head", "a shared head needs one width across stages: use per_stage, per_depth, "
+                       "or equal model.widths (model.isotropic: true also drops downsampling)");
+  if (resnet && c.model.dropout > 0)
+    fail("model.dropout", "is not used by model.type: resnet (set it to 0)");
+  if (resnet && c.data.flatten)
+    fail("data.flatten", "a resnet reads images as [C, H, W]: set data.flatten: false");
   if (c.model.type == "transformer" && c.model.width % c.model.heads != 0)
     fail("model.heads", "d_model (model.width = " + std::to_string(c.model.width) +
                             ") must be divisible by the number of heads");
@@ -43,13 +47,16 @@ void validate_config(const ExperimentConfig& c) {
     fail("model.type", c.data.type + " data needs model.type: transformer");
   if (c.model.type == "transformer" && !text)
     fail("data.type", "a transformer reads text or text_classification data");
+  if (c.data.type == "text" && c.model.type == "transformer" && !c.model.causal)
+    fail("model.causal", "a language model (data.type: text) needs causal attention");
   if (c.model.type == "resnet" && (surface || text))
     fail("model.type", "a resnet reads image data (idx, cifar10, cifar100)");
 
-  if (c.loss.weights == "list" && c.model.type != "resnet" &&
-      static_cast<int64_t>(c.loss.weight_list.size()) != c.model.depth)
-    fail("loss.weights", "has " + std::to_string(c.loss.weight_list.size()) +
-                             " entries but model.depth is " + std::to_string(c.model.depth));
+  const int64_t depth = resnet ? layout.depth() : c.model.depth;
+  if (c.loss.weights == "list" && static_cast<int64_t>(c.loss.weight_list.size()) != depth)
+    fail("loss.weights", "has " + std::to_string(c.loss.weight_list.size()) + " entries but the " +
+                             (resnet ? "resnet has " + std::to_string(depth) + " blocks"
+                                     : "model.depth is " + std::to_string(depth)));
   if (c.loss.weights == "list") {
     double sum = 0;
     for (double w : c.loss.weight_list) sum += w;

@@ -3,7 +3,11 @@
 #include <functional>
 #include <map>
 
+#include "lpa/data/cifar_dataset.h"
+#include "lpa/data/idx_dataset.h"
 #include "lpa/data/surface_dataset.h"
+#include "lpa/data/text_classification_dataset.h"
+#include "lpa/data/text_dataset.h"
 #include "lpa/errors.h"
 
 namespace lpa {
@@ -13,6 +17,11 @@ using DatasetFactory = std::function<DatasetPtr(const ExperimentConfig&)>;
 static const std::map<std::string, DatasetFactory>& dataset_factories() {
   static const std::map<std::string, DatasetFactory> m = {
       {"surface", make_surface_dataset},
+      {"idx", make_idx_dataset},
+      {"cifar10", make_cifar10_dataset},
+      {"cifar100", make_cifar100_dataset},
+      {"text", make_text_dataset},
+      {"text_classification", make_text_classification_dataset},
   };
   return m;
 }

@@ -18,7 +18,7 @@ std::vector<torch::Tensor> DepthwiseModel::forward_all(const torch::Tensor& x, i
   const bool drop = o.layer_drop > 0.0 && is_training();
   torch::Tensor h = stem(x);
   for (int64_t l = 1; l <= max_depth; ++l) {
-    const bool skip = drop && torch::rand({1}).item<double>() < o.layer_drop * l / depth();
+    const bool skip = drop && skippable(l) && torch::rand({1}).item<double>() < o.layer_drop * l / depth();
     if (!skip) h = block(l, (o.stop_gradient && l >= 2) ? h.detach() : h);
     if (o.exits.empty() || o.exits[l - 1]) outs[l - 1] = head(l, h);
   }

@@ -35,6 +35,10 @@ class DepthwiseModel : public torch::nn::Module {
   virtual torch::nn::Module& block_module(int64_t l) = 0;
   virtual torch::nn::Module& head_module(int64_t l) = 0;
 
+  // Whether layer dropout may skip block l (h_l = h_{l-1}): not for blocks that change the
+  // trajectory's shape (a ResNet's downsampling blocks).
+  virtual bool skippable(int64_t l) const { return true; }
+
   // Forward FLOPs (multiply-adds x 2) per sample of the model truncated at `depth`.
   virtual double flops_per_sample(int64_t depth) const = 0;
 
@@ -44,9 +48,11 @@ class DepthwiseModel : public torch::nn::Module {
   // The prediction of the model truncated at `depth` (no other heads computed).
   torch::Tensor forward(const torch::Tensor& x, int64_t depth);
 
-  // Parameters of stem + blocks 1..depth + head(depth), each counted once.
+  // Parameters of stem + blocks 1..depth + head(depth), each counted once. Virtual so a model
+  // whose head modules hold pieces used only at some depths (ResNet's per-exit norms) can say
+  // exactly which parameters depth `depth` uses.
   int64_t params_at_depth(int64_t depth);
-  std::vector<torch::Tensor> parameters_at_depth(int64_t depth);
+  virtual std::vector<torch::Tensor> parameters_at_depth(int64_t depth);
 
   void check_depth(int64_t depth) const;  // throws UserError outside 1..depth()
 };

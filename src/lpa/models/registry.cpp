@@ -5,6 +5,8 @@
 
 #include "lpa/errors.h"
 #include "lpa/models/residual_mlp.h"
+#include "lpa/models/resnet.h"
+#include "lpa/models/transformer.h"
 
 namespace lpa {
 
@@ -13,6 +15,8 @@ using ModelFactory = std::function<ModelPtr(const ExperimentConfig&, const DataS
 static const std::map<std::string, ModelFactory>& model_factories() {
   static const std::map<std::string, ModelFactory> m = {
       {"residual_mlp", make_residual_mlp},
+      {"resnet", make_resnet},
+      {"transformer", make_transformer},
   };
   return m;
 }
