@@ -26,11 +26,38 @@ int dispatch(int argc, char** argv) {
 
   lpa::cli::EvalOptions eval;
   auto* e = app.add_subcommand("eval", "per-depth metrics of a trained run");
-  e->add_option("--run", eval.run_dir, "run directory")->required();
+  e->add_option("--run", eval.run_dir, "run directory");
+  e->add_option("--model", eval.model, "an exported file (lpa export) instead of a run");
   e->add_option("--depths", eval.depths, "all | 1..N | 2..16:2 | 1,2,4,8");
   e->add_option("--split", eval.split, "train | val | test");
   e->add_option("--device", eval.device, "override the run's device");
   e->add_option("--batch-size", eval.batch_size, "evaluation batch size");
+  e->add_option("--early-exit", eval.early_exit, "per-sample early exit: confidence | entropy");
+  e->add_option("--target-accuracy", eval.target_accuracy, "early exit: calibrate for this val accuracy (0..1)");
+  e->add_option("--budget", eval.budget, "early exit: calibrate for this average depth");
+  e->add_option("--save-outputs", eval.save_outputs, "write inputs, targets, outputs (safetensors)");
+  e->add_option("--save-samples", eval.save_samples, "samples in --save-outputs");
+
+  lpa::cli::ExportOptions exp;
+  auto* x = app.add_subcommand("export", "export the model truncated at one depth");
+  x->add_option("--run", exp.run_dir, "run directory")->required();
+  x->add_option("--depth", exp.depth, "K (1..N) or auto")->required();
+  x->add_option("--tolerance", exp.tolerance, "auto: accuracy points, or percent of a loss");
+  x->add_option("--format", exp.format, "torchscript | safetensors");
+  x->add_option("-o,--output", exp.output, "output file")->required();
+
+  lpa::cli::BenchOptions bench;
+  auto* b = app.add_subcommand("bench", "latency and throughput per depth (latency.csv)");
+  b->add_option("--run", bench.run_dir, "run directory");
+  b->add_option("--config", bench.config, "experiment YAML (fresh weights) instead of a run");
+  b->add_option("--set", bench.overrides, "with --config: override a key (repeatable)");
+  b->add_option("-o,--output", bench.output, "CSV (default <run>/latency.csv or ./latency.csv)");
+  b->add_option("--device", bench.device, "cpu | cuda | cuda:i (default: the config's)");
+  b->add_option("--depths", bench.depths, "depths to time: all | 1..N | 2..16:2 | 1,2,4,8");
+  b->add_option("--batch", bench.batch, "throughput batch size");
+  b->add_option("--runs", bench.runs, "timed batch-1 runs per depth");
+  b->add_option("--warmup", bench.warmup, "untimed runs first");
+  b->add_option("--threads", bench.threads, "CPU threads (default: the config's train.threads)");
 
   lpa::cli::ConfigOptions config;
   auto* c = app.add_subcommand("config", "print the resolved config");
@@ -84,6 +111,8 @@ int dispatch(int argc, char** argv) {
   if (t->parsed()) return lpa::cli::run_train(train);
   if (s->parsed()) return lpa::cli::run_sweep(sweep);
   if (e->parsed()) return lpa::cli::run_eval(eval);
+  if (x->parsed()) return lpa::cli::run_export(exp);
+  if (b->parsed()) return lpa::cli::run_bench(bench);
   if (c->parsed()) return lpa::cli::run_config(config);
   if (p->parsed()) return lpa::cli::run_plot(plot);
   if (g->parsed()) return lpa::cli::run_generate(gen);
