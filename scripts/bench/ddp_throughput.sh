@@ -21,7 +21,7 @@ common=(--config configs/surface.yaml --set train.steps="$STEPS" --set eval.ever
 
 # samples/s over the logged rows after the first (the first includes warm-up).
 rate() {
-  awk -F, -v b=256 'NR==2 {s0=$1; t0=$NF} NR>2 {s=$1; t=$NF} END {if (t>t0) printf "%.0f", (s-s0)*b/(t-t0); else print "nan"}' "$1/train_log.csv"
+  awk -F, -v b=256 '{sub(/\r$/, "")} NR==2 {s0=$1+0; t0=$NF+0} NR>2 {s=$1+0; t=$NF+0} END {if (t>t0) printf "%.0f", (s-s0)*b/(t-t0); else print "nan"}' "$1/train_log.csv"
 }
 
 run_single() {  # threads, name
