@@ -8,6 +8,9 @@
 # OUT (run folders, default /tmp/lpa-bench-ddp). Extra arguments go to every `lpa train`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Idle OpenMP threads sleep instead of spinning: on a busy 2-core machine spinning threads of
+# one process starve the others (and a 2-thread run crawls). Override with OMP_WAIT_POLICY=active.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 LPA=${LPA:-build/lpa}
 STEPS=${STEPS:-300}
 PROCS=${PROCS:-2}
@@ -21,7 +24,7 @@ common=(--config configs/surface.yaml --set train.steps="$STEPS" --set eval.ever
 
 # samples/s over the logged rows after the first (the first includes warm-up).
 rate() {
-  awk -F, -v b=256 'NR==2 {s0=$1; t0=$NF} NR>2 {s=$1; t=$NF} END {if (t>t0) printf "%.0f", (s-s0)*b/(t-t0); else print "nan"}' "$1/train_log.csv"
+  awk -F, -v b=256 '{sub(/\r$/, "")} NR==2 {s0=$1+0; t0=$NF+0} NR>2 {s=$1+0; t=$NF+0} END {if (t>t0) printf "%.0f", (s-s0)*b/(t-t0); else print "nan"}' "$1/train_log.csv"
 }
 
 run_single() {  # threads, name
@@ -44,7 +47,7 @@ run_single "$PROCS" "one_proc_${PROCS}threads"
 run_parallel "$PROCS" "${PROCS}_procs"
 
 a=$(rate "$OUT/one_proc_1thread"); b=$(rate "$OUT/one_proc_${PROCS}threads"); c=$(rate "$OUT/${PROCS}_procs")
-echo "config: surface MLP depth 8 width 256, global batch 256, $STEPS steps, $(nproc) cores"
+echo "config: surface MLP depth 8 width 256, global batch 256, $STEPS steps, $(nproc) cores, OMP_WAIT_POLICY=$OMP_WAIT_POLICY, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-28s %12s %8s\n" "setup" "samples/s" "ratio"
 printf "%-28s %12s %8s\n" "1 process x 1 thread" "$a" "1.00"
 printf "%-28s %12s %8s\n" "1 process x $PROCS threads" "$b" "$(awk -v x="$b" -v y="$a" 'BEGIN{printf "%.2f", x/y}')"

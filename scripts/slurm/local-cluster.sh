@@ -24,6 +24,8 @@ PORT=${LPA_SLURM_PORT:-6817}
 CPUS=${LPA_SLURM_CPUS:-16}
 CONF=$DIR/slurm.conf
 HOST=$(hostname -s)
+# Jobs reach rank 0 by the node's name (SLURM_JOB_NODELIST): it must resolve.
+getent hosts "$HOST" >/dev/null 2>&1 || HOST=localhost
 
 die() { echo "local-cluster: $*" >&2; exit 1; }
 cannot() { echo "local-cluster: cannot run here: $*" >&2; exit 3; }

@@ -1,7 +1,5 @@
 #include "lpa/dist/communicator.h"
 
-#include <torch/version.h>
-
 // c10d's headers compile a backend only when its macro is set; CMake tells us which exist.
 #ifdef LPA_HAVE_GLOO
 #ifndef USE_C10D_GLOO

@@ -1,6 +1,7 @@
 // Signal handlers only set a flag; the training loop polls it between steps, saves a
 // checkpoint and leaves (Marian's pattern): nothing unsafe happens inside a handler.
 #pragma once
+#include <string>
 
 namespace lpa {
 
@@ -10,5 +11,8 @@ void clear_stop_signal();
 
 // Under Slurm: `scontrol requeue` this job (array task aware). Returns true on success.
 bool slurm_requeue();
+// The id to requeue: $SLURM_JOB_ID, or ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} for an
+// array task (so only this task goes back to the queue); "" outside Slurm.
+std::string slurm_requeue_target();
 
 }  // namespace lpa
