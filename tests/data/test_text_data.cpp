@@ -232,7 +232,7 @@ TEST_CASE("text classification: a label folder with no files is a clear error") 
   CHECK(contains(load(""), "text_classification needs data.root (a folder per label) or data.csv"));
 }
 
-TEST_CASE("text classification: CSV with a header, quotes, newlines; bad rows named") {
+TEST_CASE("text classification: CSV with a header, quotes, newlines - bad rows named") {
   test::TempDir dir("cls_csv");
   test::write_text(dir.file("d.csv"),
                    "label,text\nspam,\"cheap, \"\"cheap\"\" pills\"\nham,\"line one\nline two\"\nham,hi\nspam,win\n");
