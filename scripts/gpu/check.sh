@@ -30,7 +30,7 @@ cmake --version | head -1; g++ --version | head -1; G=Ninja; which ninja || G="U
 
 section "yaml-cpp (built with LibTorch's ABI=$ABI)"
 cmake -S .deps/src/yaml-cpp-yaml-cpp-0.7.0 -B /tmp/yaml-build -G "$G" -DCMAKE_BUILD_TYPE=Release \
-  -DYAML_CPP_BUILD_TESTS=OFF -DYAML_CPP_BUILD_TOOLS=OFF -DYAML_CPP_BUILD_CONTRIB=OFF \
+  -DCMAKE_POLICY_VERSION_MINIMUM=3.5 -DYAML_CPP_BUILD_TESTS=OFF -DYAML_CPP_BUILD_TOOLS=OFF -DYAML_CPP_BUILD_CONTRIB=OFF \
   -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_CXX_FLAGS="-D_GLIBCXX_USE_CXX11_ABI=$ABI" \
   -DCMAKE_INSTALL_PREFIX=/tmp/yaml-install >/tmp/yaml.log 2>&1 &&
   cmake --build /tmp/yaml-build -j "$J" >>/tmp/yaml.log 2>&1 && cmake --install /tmp/yaml-build >>/tmp/yaml.log 2>&1 ||
@@ -40,7 +40,7 @@ section "configure and build lpa (LibTorch 2.x, CUDA, NCCL)"
 cmake -S . -B build-gpu -G "$G" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;/tmp/yaml-install" -DCMAKE_INCLUDE_PATH="$PWD/.deps/include;$TORCH_DIR/include" \
   >/tmp/configure.log 2>&1 || { tail -40 /tmp/configure.log; exit 1; }
-grep -E "lpa:|Found Torch|CUDA|NCCL|Python|C\+\+" /tmp/configure.log | head
+grep -E "lpa:|NCCL" /tmp/configure.log
 grep -ohE "LPA_HAVE_[A-Z]+=1" build-gpu/build.ninja build-gpu/CMakeFiles/*/flags.make 2>/dev/null | sort -u
 cmake --build build-gpu --target lpa -j "$J" >/tmp/build.log 2>&1 || { grep -B2 -A12 "error" /tmp/build.log | head -150; exit 1; }
 build-gpu/lpa --version
@@ -57,14 +57,9 @@ done
 section "c10d against this LibTorch: Gloo 2 ranks, NCCL 1 rank"
 CXXSTD=c++20 timeout 120 scripts/gpu/check_dist_libtorch.sh 2>&1 | tail -15
 
-section "lpa train data-parallel on CUDA: 2 ranks sharing the one GPU (Gloo; NCCL refuses a shared GPU)"
-for r in 0 1; do
-  RANK=$r LOCAL_RANK=$r WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29517 \
-    timeout 90 build-gpu/lpa train --config configs/surface.yaml --set train.device=cuda --set train.steps=300 \
-    --set train.dist_backend=gloo --run-dir /tmp/runs/surface_ddp2 >/tmp/ddp$r.log 2>&1 &
-  DDP[$r]=$!
-done
-wait "${DDP[0]}" "${DDP[1]}"; grep -vE "step [0-9]+/" /tmp/ddp0.log | tail -8; tail -3 /tmp/ddp1.log
+# No multi-rank `lpa train` here: NCCL refuses two ranks on one GPU, and lpa's Gloo path
+# all-reduces CPU tensors only (pip wheels ship no Gloo headers anyway). NCCL is exercised
+# above, one rank, through the same src/lpa/dist/ code.
 
 if [ -f configs/fashion_mnist_resnet.yaml ] && [ "$(left)" -gt 200 ]; then
   section "GPU training: Fashion-MNIST ResNet LPA vs E2E"

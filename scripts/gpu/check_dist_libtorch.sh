@@ -15,7 +15,8 @@ libs=(-L"$TORCH/lib" -Wl,-rpath,"$TORCH/lib" -ltorch -ltorch_cpu -lc10)
 if [ -d "$TORCH/include/gloo" ]; then defs+=(-DLPA_HAVE_GLOO=1); else echo "no gloo headers in $TORCH/include"; fi
 if $PY -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'; then
   cuda_inc=$(dirname "$(find / -name cuda_runtime_api.h -path '*include*' 2>/dev/null | head -n1)")
-  nccl_inc=$(dirname "$(find / -name nccl.h -path '*include*' 2>/dev/null | head -n1)")
+  # Never -isystem /usr/include itself: it breaks libstdc++'s #include_next <stdlib.h>.
+  nccl_inc=${NCCL_INCLUDE_DIR:-$(dirname "$(find / -name nccl.h -path '*include*' -not -path '/usr/include/*' 2>/dev/null | head -n1)")}
   echo "cuda headers: $cuda_inc, nccl.h: $nccl_inc"
   defs+=(-DUSE_C10D_NCCL -DLPA_HAVE_CUDA=1 -DLPA_HAVE_NCCL=1)
   incs+=(-isystem "$cuda_inc" -isystem "$nccl_inc")

@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p .deps/include .deps/src .deps/cmake .gpu_data
 for d in CLI spdlog fmt catch2; do [ -d .deps/include/$d ] || cp -r /usr/include/$d .deps/include/; done
+# spdlog 1.10 with std::format (used against LibTorch 2.x, which bundles its own fmt) passes
+# rvalues to std::make_format_args, which GCC 13 rejects; spdlog 1.11 passes the lvalues.
+sed -i 's/std::make_format_args(std::forward<Args>(args)...)/std::make_format_args(args...)/' .deps/include/spdlog/logger.h
 cp /usr/lib/cmake/Catch2/Catch.cmake /usr/lib/cmake/Catch2/CatchAddTests.cmake .deps/cmake/
 if [ ! -d .deps/src/yaml-cpp-yaml-cpp-0.7.0 ]; then
   tmp=$(mktemp -d)

@@ -29,6 +29,10 @@ static std::string loaded_blas_path() {
     std::string path = line.substr(pos);
     auto slash = path.rfind('/');
     std::string file = path.substr(slash + 1);
+    // GPU BLAS libraries (cuBLAS, hipBLAS) are mapped by CUDA builds but do not serve the CPU.
+    if (file.find("cublas") != std::string::npos || file.find("hipblas") != std::string::npos ||
+        file.find("rocblas") != std::string::npos)
+      continue;
     if (file.find("blas") != std::string::npos || file.find("mkl_core") != std::string::npos ||
         file.find("libmkl") != std::string::npos) {
       return path;
@@ -46,13 +50,7 @@ std::string blas_in_use() {
   }
   if (path.find("mkl") != std::string::npos) return "MKL " + path;
   if (path.find("openblas") != std::string::npos) return "OpenBLAS " + path;
-  if (path.empty()) {
-#if defined(AT_MKL_ENABLED)
-    return "built-in (MKL)";
-#else
-    return "none found (LibTorch's own kernels)";
-#endif
-  }
+  if (path.empty()) return at::hasMKL() ? "MKL (linked into LibTorch)" : "none found (LibTorch's own kernels)";
   return "reference BLAS (slow: install libopenblas0-openmp) " + path;
 }
 
