@@ -85,6 +85,15 @@ int dispatch(int argc, char** argv) {
   g->add_option("--stop", gen.stop, "stop when the output contains this text");
   g->add_option("--device", gen.device, "override the run's device");
   g->add_flag("--no-cache", gen.no_cache, "recompute the whole window per token (to compare)");
+  lpa::cli::SweepOptions sweep;
+  auto* s = app.add_subcommand("sweep", "expand a sweep file into tasks; run one or all");
+  s->add_option("file", sweep.file, "sweep YAML (base config + grid/list of overrides + seeds)")->required();
+  auto* s_list = s->add_flag("--list", sweep.list, "print the numbered tasks and their run directories");
+  auto* s_task = s->add_option("--task", sweep.task, "run task I (e.g. $SLURM_ARRAY_TASK_ID) in its run directory");
+  auto* s_all = s->add_flag("--all", sweep.all, "run every task in turn on this machine");
+  s->add_option("--set", sweep.overrides, "extra override for every task (repeatable)");
+  s_list->excludes(s_task)->excludes(s_all);
+  s_task->excludes(s_all);
 
   try {
     app.parse(argc, argv);
@@ -95,7 +104,12 @@ int dispatch(int argc, char** argv) {
   if (c->parsed() && config.config.empty() && !config.keys)
     throw lpa::UserError("config: --config FILE is required (or --keys)");
 
+  if (s->parsed() && !sweep.list && !sweep.all && sweep.task < 0)
+    throw lpa::UserError("sweep: say what to do: --list, --task I or --all");
+  if (s->parsed() && s_task->count() > 0 && sweep.task < 0)
+    throw lpa::UserError("sweep: --task " + std::to_string(sweep.task) + " is not a task number");
   if (t->parsed()) return lpa::cli::run_train(train);
+  if (s->parsed()) return lpa::cli::run_sweep(sweep);
   if (e->parsed()) return lpa::cli::run_eval(eval);
   if (x->parsed()) return lpa::cli::run_export(exp);
   if (b->parsed()) return lpa::cli::run_bench(bench);

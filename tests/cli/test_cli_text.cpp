@@ -80,7 +80,7 @@ TEST_CASE("cli text: train a tiny byte LM, evaluate per depth, generate at two d
   CHECK(run_lpa("generate --run " + t.run + " --prompt ''").exit_code == 2);
 }
 
-TEST_CASE("cli text: invalid UTF-8 from the model is printed as U+FFFD") {
+TEST_CASE("cli text: invalid UTF-8 and control bytes from the model are printed safely") {
   TinyLm t;
   REQUIRE(t.train.exit_code == 0);
   // Temperature 30 makes every byte almost equally likely: lone high bytes are certain.
@@ -92,6 +92,7 @@ TEST_CASE("cli text: invalid UTF-8 from the model is printed as U+FFFD") {
   for (size_t i = 0; i < printed.size(); ++i) {
     unsigned char c = printed[i];
     if (c == 0xFF || c == 0xFE || (c >= 0xF8)) ++bad;  // never valid in UTF-8
+    if (c < 0x20 && c != '\n' && c != '\t') ++bad;     // no raw control bytes reach the terminal
   }
   CHECK(bad == 0);
 }

@@ -66,6 +66,10 @@ TEST_CASE("utf8: valid text passes, invalid sequences become U+FFFD") {
   CHECK(count_invalid_utf8("ok\xE2\x82", /*cut_at_end=*/true) == 0);
   CHECK(count_invalid_utf8("ok\xFF", true) == 1);
   CHECK(count_invalid_utf8(sanitize_utf8("\xFF\xFE\x80\xC3")) == 0);
+  // For the terminal: ESC and DEL shown as symbols, C1 controls (CSI) replaced; text kept.
+  CHECK(printable_utf8("a\x1b[2Jb\n\tc") == "a\xE2\x90\x9B[2Jb\n\tc");
+  CHECK(printable_utf8("x\x7Fy") == "x\xE2\x90\xA1y");
+  CHECK(printable_utf8("\xC2\x9B" "1m \xC2\xA9 caf\xC3\xA9 \xFF") == "\xEF\xBF\xBD" "1m \xC2\xA9 caf\xC3\xA9 \xEF\xBF\xBD");
 }
 
 TEST_CASE("text data: files and folders, empty files, extensions, windows shift by one") {
@@ -232,7 +236,7 @@ TEST_CASE("text classification: a label folder with no files is a clear error") 
   CHECK(contains(load(""), "text_classification needs data.root (a folder per label) or data.csv"));
 }
 
-TEST_CASE("text classification: CSV with a header, quotes, newlines; bad rows named") {
+TEST_CASE("text classification: CSV with a header, quotes, newlines - bad rows named") {
   test::TempDir dir("cls_csv");
   test::write_text(dir.file("d.csv"),
                    "label,text\nspam,\"cheap, \"\"cheap\"\" pills\"\nham,\"line one\nline two\"\nham,hi\nspam,win\n");

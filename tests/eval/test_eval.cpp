@@ -34,7 +34,7 @@ TEST_CASE("meter: regression metrics against hand computation") {
   CHECK(metric_value(r, "r2") == Approx(1.0 - 5.0 / 6));
 }
 
-TEST_CASE("meter: classification accuracy, nll, ece; states merge") {
+TEST_CASE("meter: classification accuracy, nll, ece, states merge") {
   auto logits = torch::tensor({{2.0f, 0.0f}, {0.0f, 2.0f}, {2.0f, 0.0f}, {0.0f, 0.0f}});
   auto y = torch::tensor({0, 1, 1, 0}, torch::kLong);
   auto m = make_meter(Task::classification, 2);

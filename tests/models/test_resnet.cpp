@@ -5,6 +5,7 @@
 #include "lpa/errors.h"
 #include "lpa/models/registry.h"
 #include "lpa/models/resnet.h"
+#include "test_support.h"
 
 using namespace lpa;
 
@@ -140,7 +141,7 @@ TEST_CASE("resnet: projection shortcuts exactly where the shape changes") {
   for (int i = 0; i < 5; ++i) CHECK(m->forward_all(torch::randn({2, 3, 12, 12}), 4, o).back().size(1) == 5);
 }
 
-TEST_CASE("resnet: heads per stage read the stage's width; per-exit norms counted once") {
+TEST_CASE("resnet: heads per stage read the stage's width - per-exit norms counted once") {
   auto post = tiny_resnet("  stages: [2, 1]\n  widths: [4, 8]\n  head: per_stage\n");
   auto pre = tiny_resnet("  stages: [2, 1]\n  widths: [4, 8]\n  head: per_stage\n  preact: true\n");
   CHECK(&post->head_module(1) == &post->head_module(2));
@@ -221,6 +222,15 @@ TEST_CASE("resnet: config errors") {
             .find("r.yaml:4: model.isotropic: needs one width for every stage") == 0);
   CHECK(err("  stages: [1, 1]\n  widths: [4, 4]\n  head: shared\n") == "no error");
   CHECK(err("  preset: resnet20\n  head: per_stage\n") == "no error");
+  // A weight list has one entry per block (9 for ResNet-20), whatever model.depth says.
+  CHECK(err("  preset: resnet20\n  head: per_stage\n  depth: 4\n") == "no error");
+  try {
+    parse_config("model:\n  type: resnet\n  preset: resnet20\n  head: per_stage\ndata:\n  type: idx\n"
+                 "loss:\n  weights: [1, 2, 3]\n", "r.yaml");
+    FAIL("a 3-entry list for 9 blocks must be refused");
+  } catch (const UserError& e) {
+    CHECK(std::string(e.what()) == "r.yaml:8: loss.weights: has 3 entries but the resnet has 9 blocks");
+  }
   CHECK(err("  stages: [1, 1]\n  widths: [4]\n  head: per_stage\n").find("needs one width per stage") != std::string::npos);
   CHECK(err("  head: per_stage\n  dropout: 0.1\n").find("model.dropout: is not used by model.type: resnet") != std::string::npos);
   try {
@@ -229,4 +239,36 @@ TEST_CASE("resnet: config errors") {
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) == "r.yaml:6: data.flatten: a resnet reads images as [C, H, W]: set data.flatten: false");
   }
+}
+
+TEST_CASE("image configs: shipped files load with the recipes they promise") {
+  const std::string root = lpa::test::source_dir() + "/configs/";
+  for (const char* f : {"cifar10_resnet.yaml", "cifar100_resnet.yaml"}) {
+    INFO(f);
+    auto c = load_config(root + f);
+    CHECK(c.model.type == "resnet");
+    CHECK(resnet_layout(c.model).depth() == 27);
+    CHECK(c.train.optimizer == "sgd");
+    CHECK(c.train.lr == 0.1);
+    CHECK(c.train.momentum == 0.9);
+    CHECK(c.train.nesterov);
+    CHECK(c.train.weight_decay == 5e-4);
+    CHECK(c.train.schedule == "cosine");
+    CHECK(c.train.epochs == 200);
+    CHECK(c.train.steps == 0);
+    CHECK(c.data.batch_size == 128);
+    CHECK(c.data.augment);
+  }
+  auto lpa_cfg = load_config(root + "fashion_mnist_resnet.yaml");
+  auto e2e_cfg = load_config(root + "fashion_mnist_resnet_e2e.yaml");
+  CHECK(lpa_cfg.loss.kind == "lpa");
+  CHECK(e2e_cfg.loss.kind == "e2e");
+  // The pair differs only in the objective and the name.
+  e2e_cfg.loss.kind = "lpa";
+  e2e_cfg.experiment = lpa_cfg.experiment;
+  CHECK(config_to_yaml(e2e_cfg) == config_to_yaml(lpa_cfg));
+  auto mlp = load_config(root + "fashion_mnist_mlp.yaml");
+  CHECK(mlp.model.type == "residual_mlp");
+  CHECK(mlp.data.flatten);
+  CHECK(load_config(root + "bench/resnet20_cifar_step.yaml").model.preset == "resnet20");
 }

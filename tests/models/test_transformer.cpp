@@ -42,7 +42,7 @@ double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b)
 
 }  // namespace
 
-TEST_CASE("transformer: shapes at every depth; forward_all agrees with forward(x, l)") {
+TEST_CASE("transformer: shapes at every depth - forward_all agrees with forward(x, l)") {
   torch::NoGradGuard g;
   for (std::string pos : {"learned", "rotary"}) {
     auto m = lm(pos);
@@ -62,7 +62,7 @@ TEST_CASE("transformer: shapes at every depth; forward_all agrees with forward(x
   for (auto& o : c->forward_all(x, 3)) CHECK(o.sizes() == torch::IntArrayRef({5, 3}));
 }
 
-TEST_CASE("transformer: weight tying shares the embedding; untied adds a head matrix") {
+TEST_CASE("transformer: weight tying shares the embedding - untied adds a head matrix") {
   auto tied = lm("learned"), untied = lm("learned", "  tie_weights: false\n");
   CHECK(untied->params_at_depth(3) - tied->params_at_depth(3) == 256 * 16);
   auto per = lm("learned", "  head: per_depth\n");
@@ -93,7 +93,7 @@ TEST_CASE("transformer: causal masking, a token's output ignores later tokens") 
   CHECK(max_diff(causal->forward(x, 3), causal->forward(y, 3)) < 1e-6);
 }
 
-TEST_CASE("transformer: classifier ignores padding; empty documents are fine") {
+TEST_CASE("transformer: classifier ignores padding - empty documents are fine") {
   torch::NoGradGuard g;
   for (std::string pool : {"mean", "cls"}) {
     auto c = classifier(pool);

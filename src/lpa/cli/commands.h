@@ -83,5 +83,13 @@ struct GenerateOptions {
   bool no_cache = false;    // recompute the window for every token (to measure the cache)
 };
 int run_generate(const GenerateOptions& o);
+struct SweepOptions {
+  std::string file;
+  bool list = false;
+  int64_t task = -1;  // -1 = not given
+  bool all = false;
+  std::vector<std::string> overrides;  // --set, applied to every task after the sweep's own
+};
+int run_sweep(const SweepOptions& o);
 
 }  // namespace lpa::cli

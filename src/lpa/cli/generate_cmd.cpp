@@ -1,5 +1,6 @@
 // lpa generate: sample text from a trained language-model run at any depth. The text goes to
-// stdout (invalid UTF-8 replaced by U+FFFD); what ran and how fast goes to stderr.
+// stdout (invalid UTF-8 as U+FFFD, control bytes as visible symbols); what ran and how fast
+// goes to stderr.
 #include <cstdio>
 #include <iostream>
 
@@ -45,7 +46,7 @@ int run_generate(const GenerateOptions& o) {
   g.use_cache = !o.no_cache;
   GenerationResult r = generate(*lm, o.prompt, g, device);
 
-  std::cout << sanitize_utf8(o.prompt + r.text) << std::endl;
+  std::cout << printable_utf8(o.prompt + r.text) << std::endl;
   std::fprintf(stderr,
                "depth %lld of %lld (%s), prompt %lld tokens read in %.3f s; generated %lld tokens in "
                "%.3f s: %.1f tokens/s%s%s%s\n",

@@ -105,6 +105,9 @@ struct TrainSection {
   int64_t checkpoint_every = 0;       // steps; 0 = at each eval and at the end
   int64_t keep_checkpoints = 2;
   bool requeue = false;               // under Slurm: requeue the job on SIGUSR1/SIGTERM
+  std::string dist_backend = "auto";  // data parallel: auto | gloo | nccl
+  double bucket_mb = 25.0;            // data parallel: gradient all-reduce bucket size
+  int64_t dist_timeout_s = 300;       // data parallel: rendezvous and collective timeout
 };
 
 struct EvalSection {

@@ -349,6 +349,12 @@ std::vector<ConfigKey> build_schema() {
       int_key<T>("train.keep_checkpoints", tr, &T::keep_checkpoints, 1, kMax,
                  "complete checkpoints kept"),
       bool_key<T>("train.requeue", tr, &T::requeue, "Slurm: requeue the job when signalled"),
+      string_key<T>("train.dist_backend", tr, &T::dist_backend, {"auto", "gloo", "nccl"},
+                    "data parallel: auto (nccl on CUDA, else gloo) | gloo | nccl"),
+      double_key<T>("train.bucket_mb", tr, &T::bucket_mb, 0.001, 1e4,
+                    "data parallel: MiB of gradients per all-reduce"),
+      int_key<T>("train.dist_timeout_s", tr, &T::dist_timeout_s, 1, 86400,
+                 "data parallel: seconds to wait for the other ranks"),
 
       int_key<V>("eval.every", ev, &V::every, 0, kMax,
                  "steps between per-depth validation curves (0 = once per epoch)"),

@@ -54,8 +54,8 @@ void validate_config(const ExperimentConfig& c) {
 
   const int64_t depth = resnet ? layout.depth() : c.model.depth;
   if (c.loss.weights == "list" && static_cast<int64_t>(c.loss.weight_list.size()) != depth)
-    fail("loss.weights", "has " + std::to_string(c.loss.weight_list.size()) + " entries but the " +
-                             (resnet ? "resnet has " + std::to_string(depth) + " blocks"
+    fail("loss.weights", "has " + std::to_string(c.loss.weight_list.size()) + " entries but " +
+                             (resnet ? "the resnet has " + std::to_string(depth) + " blocks"
                                      : "model.depth is " + std::to_string(depth)));
   if (c.loss.weights == "list") {
     double sum = 0;

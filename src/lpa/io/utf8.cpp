@@ -74,4 +74,25 @@ std::string sanitize_utf8(const std::string& s) {
   return out;
 }
 
+std::string printable_utf8(const std::string& s) {
+  const std::string clean = sanitize_utf8(s);
+  std::string out;
+  out.reserve(clean.size());
+  for (size_t i = 0; i < clean.size(); ++i) {
+    const auto c = static_cast<unsigned char>(clean[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
+      const unsigned cp = c == 0x7F ? 0x2421 : 0x2400 + c;  // Control Pictures block
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (c == 0xC2 && i + 1 < clean.size() && static_cast<unsigned char>(clean[i + 1]) <= 0x9F) {
+      out += kReplacement;  // a C1 control (valid UTF-8 after sanitising, so clean[i+1] >= 0x80)
+      ++i;
+    } else {
+      out += clean[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace lpa

@@ -19,4 +19,9 @@ size_t count_invalid_utf8(const std::string& s, bool cut_at_end = false);
 // the result is always valid UTF-8 and safe to print.
 std::string sanitize_utf8(const std::string& s);
 
+// sanitize_utf8, then also defuse what a terminal would obey: C0 control bytes other than
+// newline and tab become their visible pictures (ESC -> U+241B), DEL becomes U+2421, and C1
+// controls (U+0080..U+009F, e.g. CSI) become U+FFFD. For printing sampled bytes.
+std::string printable_utf8(const std::string& s);
+
 }  // namespace lpa
