@@ -114,3 +114,92 @@ TEST_CASE("torchscript export: truncated_tensors names and shares the model's ow
   CHECK_THROWS_AS(truncated_tensors(m.source(), 0), UserError);
   CHECK_THROWS_AS(build_truncated_script(m.source(), 5), UserError);
 }
+
+namespace {
+
+Built from_yaml(const std::string& yaml, DataSpec spec) {
+  Built b;
+  b.cfg = parse_config(yaml, "t.yaml");
+  b.spec = std::move(spec);
+  torch::manual_seed(4);
+  b.model = make_model(b.cfg, b.spec);
+  return b;
+}
+
+// The exported module at every depth against the model's own forward; trained-looking batch
+// norm statistics so that eval mode (running statistics) is what is compared.
+void check_every_depth(Built& m, const torch::Tensor& x, double tol) {
+  {
+    torch::NoGradGuard g;
+    m.model->train();
+    for (int i = 0; i < 3; ++i) m.model->forward_all(x, m->depth());  // moves BN running stats
+  }
+  m.model->eval();
+  for (int64_t k = 1; k <= m->depth(); ++k) {
+    INFO("depth " << k);
+    torch::jit::Module s = build_truncated_script(m.source(), k);
+    torch::NoGradGuard g;
+    auto want = m->forward(x, k);
+    auto got = s.forward({x}).toTensor();
+    REQUIRE(got.sizes() == want.sizes());
+    CHECK((got - want).abs().max().item<double>() <= tol);
+    std::vector<torch::Tensor> params;
+    for (const auto& p : s.parameters()) params.push_back(p);
+    CHECK(numel_of(params) == m->params_at_depth(k));
+    // Same tensors, same names as the safetensors export.
+    int64_t n = 0;
+    for (const auto& [name, t] : truncated_tensors(m.source(), k)) n += t.numel();
+    int64_t in_script = 0;
+    for (const auto& t : s.named_parameters()) in_script += t.value.numel();
+    for (const auto& t : s.named_buffers()) in_script += t.value.numel();
+    CHECK(n == in_script);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("torchscript export: resnet variants match the model at every depth") {
+  DataSpec spec;
+  spec.task = Task::classification;
+  spec.input_shape = {1, 8, 8};
+  spec.output_dim = 5;
+  const std::vector<std::string> variants = {
+      "  stages: [2, 2]\n  widths: [4, 8]\n  head: per_stage\n",
+      "  stages: [2, 1]\n  widths: [4, 8]\n  head: per_depth\n  activation: gelu\n",
+      "  stages: [2, 2]\n  widths: [4, 8]\n  head: per_stage\n  preact: true\n",
+      "  stages: [1, 2]\n  widths: [6, 6]\n  isotropic: true\n  head: shared\n  preact: true\n"};
+  for (const auto& v : variants) {
+    INFO(v);
+    auto m = from_yaml("model:\n  type: resnet\n" + v + "data:\n  type: idx\n", spec);
+    check_every_depth(m, torch::randn({3, 1, 8, 8}), 1e-5);
+  }
+}
+
+TEST_CASE("torchscript export: transformer language models and classifiers match the model") {
+  const std::string base = "model:\n  type: transformer\n  depth: 3\n  width: 16\n  heads: 2\n";
+  DataSpec lm_spec;
+  lm_spec.task = Task::language_model;
+  lm_spec.input_shape = {10};
+  lm_spec.output_dim = 256;
+  auto tokens = torch::randint(256, {2, 10}, torch::kLong);
+  for (std::string extra : {"  positions: learned\n", "  positions: rotary\n  tie_weights: false\n  head: per_depth\n"}) {
+    INFO(extra);
+    auto m = from_yaml(base + extra + "data:\n  type: text\n  seq_len: 10\n", lm_spec);
+    check_every_depth(m, tokens, 1e-5);
+  }
+  DataSpec cls_spec;
+  cls_spec.task = Task::classification;
+  cls_spec.input_shape = {10};
+  cls_spec.output_dim = 3;
+  // Padded documents (256 = padding) of different lengths; the batch shares 2 padding columns.
+  auto docs = torch::randint(256, {3, 10}, torch::kLong);
+  docs.index_put_({0, torch::indexing::Slice(6)}, 256);
+  docs.index_put_({1, torch::indexing::Slice(8)}, 256);
+  docs.index_put_({2, torch::indexing::Slice(7)}, 256);
+  for (std::string extra : {"  causal: false\n  pool: mean\n", "  causal: true\n  pool: cls\n  positions: rotary\n",
+                            "  causal: false\n  pool: cls\n  head: per_depth\n"}) {
+    INFO(extra);
+    auto m = from_yaml(base + extra + "data:\n  type: text_classification\n  seq_len: 10\n", cls_spec);
+    check_every_depth(m, docs, 1e-5);
+  }
+}

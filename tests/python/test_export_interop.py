@@ -30,7 +30,8 @@ except ImportError as e:  # pragma: no cover - depends on the machine
 
 TOLERANCE = 1e-5
 
-# One tiny, fast config per model family: (family, config YAML, depth to export).
+# One tiny, fast config per model family: (family, config YAML, depth to export). {work} is the
+# test's folder, where write_data() puts the image and text files the configs read.
 FAMILIES = [
     ("residual_mlp", """
 experiment: {name: interop_mlp}
@@ -48,7 +49,69 @@ loss: {kind: lpa, mode: joint, weights: uniform}
 train: {steps: 30, lr: 0.005, threads: 1, device: cpu, log_every: 10, warmup_steps: 0}
 eval: {every: 30}
 """, 2),
+    ("resnet", """
+experiment: {name: interop_resnet}
+model: {type: resnet, stages: [2, 1], widths: [4, 8], head: per_stage}
+data: {type: idx, root: "{work}/idx", batch_size: 32, val_fraction: 0.2}
+loss: {kind: lpa, mode: joint, weights: uniform}
+train: {steps: 20, lr: 0.01, threads: 1, device: cpu, log_every: 10, warmup_steps: 0}
+eval: {every: 20}
+""", 2),
+    ("resnet_preact", """
+experiment: {name: interop_resnet_pre}
+model: {type: resnet, stages: [1, 2], widths: [4, 8], head: per_stage, preact: true}
+data: {type: idx, root: "{work}/idx", batch_size: 32, val_fraction: 0.2}
+loss: {kind: lpa, mode: joint, weights: uniform}
+train: {steps: 20, lr: 0.01, threads: 1, device: cpu, log_every: 10, warmup_steps: 0}
+eval: {every: 20}
+""", 3),
+    ("transformer_lm", """
+experiment: {name: interop_lm}
+model: {type: transformer, depth: 3, width: 16, heads: 2, positions: rotary}
+data: {type: text, files: "{work}/corpus.txt", seq_len: 16, batch_size: 16, val_fraction: 0.1, test_fraction: 0.1}
+loss: {kind: lpa, mode: joint, weights: linear}
+train: {steps: 20, lr: 0.01, threads: 1, device: cpu, log_every: 10, warmup_steps: 0}
+eval: {every: 20, batch_size: 64}
+""", 2),
+    ("transformer_classifier", """
+experiment: {name: interop_cls}
+model: {type: transformer, depth: 2, width: 16, heads: 2, causal: false, pool: mean, positions: learned}
+data: {type: text_classification, root: "{work}/docs", seq_len: 24, batch_size: 16, val_fraction: 0.2, test_fraction: 0.2}
+loss: {kind: lpa, mode: joint, weights: uniform}
+train: {steps: 20, lr: 0.003, threads: 1, device: cpu, log_every: 10}
+eval: {every: 20}
+""", 1),
 ]
+
+
+def write_idx(path, array_bytes, dims):
+    """IDX: magic (0, 0, type 0x08 = uint8, number of dims), big-endian sizes, then the bytes."""
+    with open(path, "wb") as f:
+        f.write(bytes([0, 0, 0x08, len(dims)]))
+        for d in dims:
+            f.write(struct.pack(">I", d))
+        f.write(array_bytes)
+
+
+def write_data(work):
+    """Tiny image and text data sets in the formats lpa reads."""
+    g = torch.Generator().manual_seed(0)
+    os.makedirs(os.path.join(work, "idx"), exist_ok=True)
+    for prefix, n in (("train", 200), ("t10k", 60)):
+        labels = torch.randint(0, 10, (n,), generator=g)
+        # Brightness encodes the label, so a few steps learn something.
+        images = (labels.view(n, 1, 1) * 20 + torch.randint(0, 60, (n, 12, 12), generator=g)).clamp(0, 255)
+        write_idx(os.path.join(work, "idx", f"{prefix}-images-idx3-ubyte"),
+                  bytes(images.flatten().tolist()), (n, 12, 12))
+        write_idx(os.path.join(work, "idx", f"{prefix}-labels-idx1-ubyte"),
+                  bytes(labels.tolist()), (n,))
+    with open(os.path.join(work, "corpus.txt"), "w") as f:
+        f.write("".join(f"The Congress shall meet {i % 7} times. " for i in range(200)))
+    for label, text in (("ham", "see you at the meeting on day {}"), ("spam", "WIN $$$ NOW!!! click {}")):
+        os.makedirs(os.path.join(work, "docs", label), exist_ok=True)
+        for i in range(40):
+            with open(os.path.join(work, "docs", label, f"{i}.txt"), "w") as f:
+                f.write(text.format(i))
 
 # safetensors dtype names -> torch dtypes (https://huggingface.co/docs/safetensors, "Format").
 ST_DTYPES = {
@@ -104,7 +167,7 @@ def run(cmd):
 def check_family(lpa, work, family, config_text, depth):
     cfg = os.path.join(work, f"{family}.yaml")
     with open(cfg, "w") as f:
-        f.write(config_text)
+        f.write(config_text.replace("{work}", work))
     run_dir = os.path.join(work, f"run_{family}")
     run([lpa, "train", "--config", cfg, "--run-dir", run_dir])
     pt = os.path.join(work, f"{family}_d{depth}.pt")
@@ -123,6 +186,7 @@ def check_family(lpa, work, family, config_text, depth):
     with torch.no_grad():
         got = m(x)
     assert got.dtype == torch.float32 and got.shape == want.shape, (got.dtype, got.shape, want.shape)
+    assert not torch.equal(want, torch.zeros_like(want)), "reference outputs are all zero"
     diff = (got - want).abs().max().item()
     assert diff <= TOLERANCE, f"TorchScript output differs from lpa at depth {depth}: max abs diff {diff}"
 
@@ -158,6 +222,7 @@ def main():
     a = ap.parse_args()
     failures = 0
     with tempfile.TemporaryDirectory(prefix="lpa_interop_") as work:
+        write_data(work)
         for family, text, depth in FAMILIES:
             if a.only and family != a.only:
                 continue

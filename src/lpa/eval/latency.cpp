@@ -22,18 +22,24 @@ void synchronize(const torch::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize(d.has_index() ? d.index() : -1);
 }
 
-// Milliseconds of each of `runs` forward passes at `depth`, after `warmup` untimed ones.
-std::vector<double> time_forward(DepthwiseModel& model, const torch::Tensor& x, int64_t depth,
-                                 int64_t warmup, int64_t runs, const torch::Device& device) {
-  for (int64_t i = 0; i < warmup; ++i) model.forward(x, depth);
+// Times of one forward pass per depth, the depths taken in turn (round robin) so that every
+// depth sees the same machine: on a shared or throttling machine a depth measured in one block
+// would carry whatever else ran during that block.
+std::vector<std::vector<double>> time_interleaved(DepthwiseModel& model, const torch::Tensor& x,
+                                                  const std::vector<int64_t>& depths, int64_t warmup,
+                                                  int64_t runs, const torch::Device& device) {
+  for (int64_t i = 0; i < warmup; ++i)
+    for (int64_t d : depths) model.forward(x, d);
   synchronize(device);
-  std::vector<double> ms;
+  std::vector<std::vector<double>> ms(depths.size());
   for (int64_t i = 0; i < runs; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    auto y = model.forward(x, depth);
-    synchronize(device);
-    const auto t1 = std::chrono::steady_clock::now();
-    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    for (size_t j = 0; j < depths.size(); ++j) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto y = model.forward(x, depths[j]);
+      synchronize(device);
+      const auto t1 = std::chrono::steady_clock::now();
+      ms[j].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    }
   }
   return ms;
 }
@@ -45,20 +51,19 @@ std::vector<LatencyRow> measure_latency(DepthwiseModel& model, const torch::Tens
                                         const LatencyOptions& o) {
   if (o.runs < 1 || o.throughput_runs < 1 || o.warmup < 0)
     throw UserError("bench: --runs must be >= 1 and --warmup >= 0");
+  for (int64_t d : depths) model.check_depth(d);
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
   const torch::Tensor x1 = one.to(o.device), xn = many.to(o.device);
+  auto single = time_interleaved(model, x1, depths, o.warmup, o.runs, o.device);
+  auto batch = time_interleaved(model, xn, depths, std::max<int64_t>(1, o.warmup / 4), o.throughput_runs, o.device);
   std::vector<LatencyRow> rows;
-  for (int64_t d : depths) {
-    model.check_depth(d);
-    const double mflops = model.flops_per_sample(d) / 1e6;
-    auto single = time_forward(model, x1, d, o.warmup, o.runs, o.device);
-    const double median1 = quantile_of(single, 0.5);
-    rows.push_back({d, x1.size(0), median1, quantile_of(single, 0.9), 1000.0 * x1.size(0) / median1, mflops});
-    auto batch = time_forward(model, xn, d, std::max<int64_t>(1, o.warmup / 4), o.throughput_runs, o.device);
-    const double median = quantile_of(batch, 0.5);
-    rows.push_back({d, xn.size(0), median, quantile_of(batch, 0.9), 1000.0 * xn.size(0) / median, mflops});
+  for (size_t j = 0; j < depths.size(); ++j) {
+    const double mflops = model.flops_per_sample(depths[j]) / 1e6;
+    const double median1 = quantile_of(single[j], 0.5), median = quantile_of(batch[j], 0.5);
+    rows.push_back({depths[j], x1.size(0), median1, quantile_of(single[j], 0.9), 1000.0 * x1.size(0) / median1, mflops});
+    rows.push_back({depths[j], xn.size(0), median, quantile_of(batch[j], 0.9), 1000.0 * xn.size(0) / median, mflops});
   }
   model.train(was_training);
   return rows;

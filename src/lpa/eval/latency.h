@@ -1,6 +1,7 @@
 // Inference latency and throughput of the model truncated at each depth (eval mode, no
 // gradients): batch-1 latency as the median and 90th percentile of many timed runs after a
-// warm-up, and samples per second at a large batch.
+// warm-up, and samples per second at a large batch. Depths are timed in turn (round robin), so
+// ratios between depths hold up on a shared machine.
 #pragma once
 #include <torch/torch.h>
 
@@ -11,7 +12,7 @@
 namespace lpa {
 
 struct LatencyOptions {
-  int64_t warmup = 20;            // untimed runs before each measurement
+  int64_t warmup = 20;            // untimed rounds over all depths first
   int64_t runs = 200;             // timed batch-1 runs per depth
   int64_t throughput_runs = 20;   // timed large-batch runs per depth
   torch::Device device = torch::kCPU;

@@ -45,7 +45,7 @@ std::string export_info_yaml(const ExportInfo& i) {
   o << YAML::Key << "std" << YAML::Value << YAML::Flow << i.std;
   o << YAML::Key << "applied_by" << YAML::Value
     << (i.mean.empty() ? "none (inputs are used as the dataset gives them)"
-                       : "the caller: pass (x - mean) / std per channel, as lpa's dataset does");
+                       : "the caller: pixels / 255, then (x - mean) / std per channel, as lpa's image datasets do");
   o << YAML::EndMap;
   o << YAML::Key << "output" << YAML::Value << YAML::BeginMap;
   o << YAML::Key << "dim" << YAML::Value << i.output_dim;

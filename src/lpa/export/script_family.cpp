@@ -11,6 +11,8 @@ const ScriptPlanner& script_planner(const std::string& kind) {
   // One line per model family that can be exported as TorchScript.
   static const std::map<std::string, ScriptPlanner> planners = {
       {"residual_mlp", plan_residual_mlp},
+      {"resnet", plan_resnet},
+      {"transformer", plan_transformer},
   };
   auto it = planners.find(kind);
   if (it == planners.end())
