@@ -1,6 +1,6 @@
 // A standalone check of lpa's image pipeline and ResNet against whichever LibTorch it is built
 // with (e.g. pip's torch 2.x with CUDA on a GPU node), needing none of lpa's other dependencies.
-// Built and run by scripts/gpu/resnet_check.sh. On the device (CUDA when available):
+// Built and run by scripts/gpu/resnet_smoke.sh. On the device (CUDA when available):
 //   1. forward_all == forward(x, l) at every depth, post- and pre-activation;
 //   2. LPA (joint, linear weights) training steps of a ResNet on synthetic CIFAR-shaped data
 //      whose label is the image brightness, through ImageDataset (uint8, crop + flip, normalise)
@@ -24,6 +24,9 @@
 
 using namespace lpa;
 using Clock = std::chrono::steady_clock;
+
+// Config messages come from config/load.cpp (yaml-cpp), which this build leaves out.
+std::string lpa::ExperimentConfig::where(const std::string& key) const { return key; }
 
 namespace {
 
