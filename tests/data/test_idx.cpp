@@ -45,7 +45,7 @@ TEST_CASE("idx: encode/parse round trip and header checks") {
   CHECK_THROWS_WITH(parse_idx({0, 0}, 3, "f"), "f: truncated: 2 bytes, not even an IDX header");
 }
 
-TEST_CASE("idx: gzip and plain files read the same; a truncated gzip is an error") {
+TEST_CASE("idx: gzip and plain files read the same - a truncated gzip is an error") {
   test::TempDir dir("gz");
   std::vector<uint8_t> bytes(100000);
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>((i * 7919) % 251);
@@ -92,7 +92,7 @@ TEST_CASE("idx dataset: every pixel and label round-trips, plain and gzip") {
   }
 }
 
-TEST_CASE("idx dataset: seeded validation split carved from train; flatten") {
+TEST_CASE("idx dataset: seeded validation split carved from train - flatten") {
   test::TempDir dir("idxsplit");
   auto w = test::write_idx_files(dir.path, 200, 20, 8, 8, 10, false);
   auto a = make_dataset(idx_config(dir.path, "  val_fraction: 0.25\n  flatten: true\n"));

@@ -34,7 +34,7 @@ TEST_CASE("meter: regression metrics against hand computation") {
   CHECK(metric_value(r, "r2") == Approx(1.0 - 5.0 / 6));
 }
 
-TEST_CASE("meter: classification accuracy, nll, ece; states merge") {
+TEST_CASE("meter: classification accuracy, nll, ece, states merge") {
   auto logits = torch::tensor({{2.0f, 0.0f}, {0.0f, 2.0f}, {2.0f, 0.0f}, {0.0f, 0.0f}});
   auto y = torch::tensor({0, 1, 1, 0}, torch::kLong);
   auto m = make_meter(Task::classification, 2);
@@ -51,6 +51,20 @@ TEST_CASE("meter: classification accuracy, nll, ece; states merge") {
   b->add(logits.narrow(0, 2, 2), y.narrow(0, 2, 2));
   for (size_t i = 0; i < a->state().size(); ++i) a->state()[i] += b->state()[i];
   CHECK(metric_value(a->metrics(), "accuracy") == Approx(0.75));
+  // predictions 0,1,0,0 vs truth 0,1,1,0: class 0 F1 = 2*2/(3+2), class 1 F1 = 2*1/(1+2)
+  CHECK(metric_value(r, "f1") == Approx((0.8 + 2.0 / 3) / 2));
+  CHECK(metric_value(a->metrics(), "f1") == Approx((0.8 + 2.0 / 3) / 2));
+}
+
+TEST_CASE("meter: macro F1 skips classes never seen nor predicted") {
+  auto m = make_meter(Task::classification, 10);
+  auto logits = torch::zeros({2, 10});
+  logits[0][0] = 5.0;
+  logits[1][1] = 5.0;
+  m->add(logits, torch::tensor({0, 0}, torch::kLong));
+  // class 0: TP 1, predicted 1, actual 2 -> 2/3; class 1: TP 0 -> 0; classes 2..9 absent.
+  CHECK(metric_value(m->metrics(), "f1") == Approx((2.0 / 3 + 0.0) / 2));
+  CHECK(metric_names(Task::classification, 10).back() == "f1");
 }
 
 TEST_CASE("meter: language model bits per byte") {

@@ -23,7 +23,7 @@ TEST_CASE("csv: RFC 4180 quoting round-trips, rows flushed as written") {
   CHECK_THROWS(CsvWriter(p, {"name", "value"}, true).row({"only one"}));
 }
 
-TEST_CASE("csv: append continues a file with the same header; filter keeps rows") {
+TEST_CASE("csv: append continues a file with the same header, filter keeps rows") {
   test::TempDir dir("csv");
   const std::string p = dir.file("log.csv");
   { CsvWriter(p, {"step", "x"}).row({"1", "a"}); }

@@ -141,7 +141,7 @@ TEST_CASE("resnet: projection shortcuts exactly where the shape changes") {
   for (int i = 0; i < 5; ++i) CHECK(m->forward_all(torch::randn({2, 3, 12, 12}), 4, o).back().size(1) == 5);
 }
 
-TEST_CASE("resnet: heads per stage read the stage's width; per-exit norms counted once") {
+TEST_CASE("resnet: heads per stage read the stage's width - per-exit norms counted once") {
   auto post = tiny_resnet("  stages: [2, 1]\n  widths: [4, 8]\n  head: per_stage\n");
   auto pre = tiny_resnet("  stages: [2, 1]\n  widths: [4, 8]\n  head: per_stage\n  preact: true\n");
   CHECK(&post->head_module(1) == &post->head_module(2));

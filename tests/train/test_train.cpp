@@ -4,6 +4,7 @@
 #include "lpa/models/registry.h"
 #include "lpa/train/checkpoint.h"
 #include "lpa/train/optimizer.h"
+#include "lpa/train/signals.h"
 #include "test_support.h"
 
 using namespace lpa;
@@ -60,4 +61,21 @@ TEST_CASE("checkpoint: save, load, keep K, skip a corrupt newest one") {
   CHECK_THROWS_AS(load_latest_checkpoint(dir.path, *b, nullptr), UserError);
   test::TempDir empty("ckpt_empty");
   CHECK_FALSE(load_latest_checkpoint(empty.path, *b, nullptr));
+}
+
+TEST_CASE("signals: the Slurm id to requeue is the array task's own") {
+  ::unsetenv("SLURM_JOB_ID");
+  ::unsetenv("SLURM_ARRAY_JOB_ID");
+  ::unsetenv("SLURM_ARRAY_TASK_ID");
+  CHECK(slurm_requeue_target().empty());
+  CHECK_FALSE(slurm_requeue());  // outside Slurm nothing is run
+  ::setenv("SLURM_JOB_ID", "1234", 1);
+  CHECK(slurm_requeue_target() == "1234");
+  // Array task 3 of array job 1230 runs as job 1234: requeue "1230_3", not the whole array.
+  ::setenv("SLURM_ARRAY_JOB_ID", "1230", 1);
+  ::setenv("SLURM_ARRAY_TASK_ID", "3", 1);
+  CHECK(slurm_requeue_target() == "1230_3");
+  ::unsetenv("SLURM_JOB_ID");
+  ::unsetenv("SLURM_ARRAY_JOB_ID");
+  ::unsetenv("SLURM_ARRAY_TASK_ID");
 }

@@ -14,12 +14,45 @@ int run_train(const TrainOptions& o);
 
 struct EvalOptions {
   std::string run_dir;
+  std::string model;        // an exported file instead of a run (--model)
   std::string depths = "all";
   std::string split = "test";
-  std::string device = "";  // "" = the run's train.device
+  std::string device = "";  // "" = the run's train.device (cpu for --model)
   int64_t batch_size = 0;   // 0 = the run's eval.batch_size
+  // Early exit (classifiers): criterion, and either a target accuracy or an average-depth budget.
+  std::string early_exit;
+  double target_accuracy = -1;
+  double budget = -1;
+  // Inputs, targets and outputs of the first samples, as safetensors (interop tests).
+  std::string save_outputs;
+  int64_t save_samples = 256;
 };
 int run_eval(const EvalOptions& o);
+int run_eval_model(const EvalOptions& o);   // --model FILE
+int run_early_exit(const EvalOptions& o);   // --early-exit
+
+struct ExportOptions {
+  std::string run_dir;
+  std::string depth;              // K or auto
+  double tolerance = 0.5;         // auto: points of accuracy, or percent of a loss
+  std::string format = "torchscript";
+  std::string output;
+};
+int run_export(const ExportOptions& o);
+
+struct BenchOptions {
+  std::string run_dir;
+  std::string config;             // instead of a run: a config's model with fresh weights
+  std::vector<std::string> overrides;
+  std::string output;             // default <run>/latency.csv, or ./latency.csv with --config
+  std::string device = "";        // "" = the run's / config's train.device
+  std::string depths = "all";
+  int64_t batch = 256;            // throughput batch
+  int64_t runs = 200;             // timed batch-1 runs per depth
+  int64_t warmup = 20;
+  int64_t threads = 0;            // 0 = the config's train.threads
+};
+int run_bench(const BenchOptions& o);
 
 struct ConfigOptions {
   std::string config;
@@ -35,5 +68,28 @@ struct PlotOptions {
   std::string metric = "";  // "" = the task's primary metric
 };
 int run_plot(const PlotOptions& o);
+
+struct GenerateOptions {
+  std::string run_dir;
+  int64_t depth = 0;  // 0 = full depth
+  std::string prompt;
+  int64_t max_tokens = 200;
+  double temperature = 0.8;
+  int64_t top_k = 0;
+  double top_p = 1.0;
+  uint64_t seed = 0;
+  std::string stop;
+  std::string device = "";  // "" = the run's train.device
+  bool no_cache = false;    // recompute the window for every token (to measure the cache)
+};
+int run_generate(const GenerateOptions& o);
+struct SweepOptions {
+  std::string file;
+  bool list = false;
+  int64_t task = -1;  // -1 = not given
+  bool all = false;
+  std::vector<std::string> overrides;  // --set, applied to every task after the sweep's own
+};
+int run_sweep(const SweepOptions& o);
 
 }  // namespace lpa::cli

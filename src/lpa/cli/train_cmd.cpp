@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <iostream>
+#include <thread>
 
 #include "lpa/cli/commands.h"
 #include "lpa/cli/load_run.h"
@@ -12,7 +13,11 @@
 #include "lpa/eval/report.h"
 #include "lpa/io/files.h"
 #include "lpa/io/run_dir.h"
+#include "lpa/dist/data_parallel.h"
+#include "lpa/dist/rendezvous.h"
+#include "lpa/eval/per_depth.h"
 #include "lpa/train/checkpoint.h"
+#include "lpa/train/signals.h"
 #include "lpa/train/device.h"
 #include "lpa/train/trainer.h"
 #include "lpa/version.h"
@@ -28,11 +33,21 @@ std::string now_text() {
 }
 
 // A run directory that already holds a config must hold this one: resuming someone else's
-// run with other settings would silently mix two experiments.
+// run with other settings would silently mix two experiments. True when it holds checkpoints.
+// Keys that say how a run is launched, not what it computes, may differ between attempts.
+std::string experiment_identity(ExperimentConfig cfg) {
+  const TrainSection defaults;
+  cfg.train.requeue = defaults.requeue;
+  cfg.train.dist_backend = defaults.dist_backend;
+  cfg.train.bucket_mb = defaults.bucket_mb;
+  cfg.train.dist_timeout_s = defaults.dist_timeout_s;
+  return config_to_yaml(cfg);
+}
+
 bool prepare_run_dir(const RunDir& run, const ExperimentConfig& cfg) {
   if (!file_exists(run.config())) return false;
   ExperimentConfig prev = load_config(run.config());
-  if (config_to_yaml(prev) != config_to_yaml(cfg))
+  if (experiment_identity(prev) != experiment_identity(cfg))
     throw UserError(run.path + ": holds a run with a different config (compare " + run.config() +
                     "); choose another --run-dir");
   return !list_checkpoints(run.checkpoints()).empty();
@@ -41,42 +56,83 @@ bool prepare_run_dir(const RunDir& run, const ExperimentConfig& cfg) {
 }  // namespace
 
 int run_train(const TrainOptions& o) {
+  install_stop_signal_handlers();  // early: a signal during set-up stops at the first step
   ExperimentConfig cfg = load_config(o.config, o.overrides);
-  const int64_t threads = configure_threads(cfg.train.threads);
+  const dist::Rendezvous rv = dist::rendezvous_from_env();
+  const bool main_rank = rv.rank == 0;
+  if (!main_rank) spdlog::set_level(spdlog::level::warn);  // one process speaks for the job
+  // Processes sharing a node share its cores: unless the launcher already pinned each one to
+  // its own cores, "all cores" means this process's share.
+  int64_t cores = available_cores();
+  if (rv.local_world_size > 1 && cores == static_cast<int64_t>(std::thread::hardware_concurrency()))
+    cores = std::max<int64_t>(1, cores / rv.local_world_size);
+  const int64_t threads = configure_threads(cfg.train.threads > 0 ? cfg.train.threads : cores);
   const RunDir run = choose_run_dir(cfg, o.run_dir);
-  const bool resuming = prepare_run_dir(run, cfg);
-  const torch::Device device = resolve_device(cfg.train.device);
+  if (rv.distributed() && o.run_dir.empty() && cfg.output.run_id.empty())
+    throw UserError("data-parallel training needs one run directory for all ranks: pass --run-dir or set output.run_id");
+  if (rv.distributed() && cfg.data.batch_size % rv.world_size != 0)
+    throw UserError(cfg.where("data.batch_size") + ": the global batch of " + std::to_string(cfg.data.batch_size) +
+                    " does not split evenly over " + std::to_string(rv.world_size) +
+                    " data-parallel processes (each takes an equal share)");
+  prepare_run_dir(run, cfg);
+  torch::Device device = resolve_device(cfg.train.device);
+  if (device.is_cuda() && rv.distributed() && (cfg.train.device == "auto" || cfg.train.device == "cuda"))
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(
+                                             rv.local_rank % static_cast<int64_t>(torch::cuda::device_count())));
 
   DatasetPtr data = make_dataset(cfg);
   ModelPtr model = build_model(cfg, data->spec());
   const auto final_depths = parse_depth_spec(cfg.eval.depths, model->depth());
   model->to(device);
 
-  make_dirs(run.path);
-  write_file_atomic(run.config(),
-                    config_to_yaml(cfg, {{"lpa_version", lpa_version()},
-                                         {"libtorch_version", libtorch_version()},
-                                         {"device", device.str()},
-                                         {"threads", std::to_string(threads)},
-                                         {"blas", blas_in_use()},
-                                         {"seed", std::to_string(cfg.train.seed)},
-                                         {"source_config", o.config},
-                                         {"written", now_text()}}));
+  // Joining the group is a barrier: no rank writes before every rank has read the run dir.
+  std::unique_ptr<dist::Communicator> comm;
+  Parallelism parallel;
+  if (rv.distributed()) {
+    spdlog::info("data parallel: {} processes ({}), rank 0 at {}:{}", rv.world_size, rv.source,
+                 rv.master_addr, rv.port);
+    comm = dist::connect(rv, cfg.train.dist_backend, device, std::chrono::seconds(cfg.train.dist_timeout_s));
+    parallel = dist::make_parallelism(*comm, cfg.train.bucket_mb);
+  }
+
+  if (main_rank) {
+    make_dirs(run.path);
+    write_file_atomic(run.config(),
+                      config_to_yaml(cfg, {{"lpa_version", lpa_version()},
+                                           {"libtorch_version", libtorch_version()},
+                                           {"device", device.str()},
+                                           {"threads", std::to_string(threads)},
+                                           {"blas", blas_in_use()},
+                                           {"seed", std::to_string(cfg.train.seed)},
+                                           {"processes", std::to_string(rv.world_size)},
+                                           {"source_config", o.config},
+                                           {"written", now_text()}}));
+  }
   spdlog::info("{}", version_banner());
   spdlog::info("data: {}", data->describe());
   spdlog::info("model: {} with {} blocks, {} parameters, device {}", model->kind(), model->depth(),
                model->params_at_depth(model->depth()), device.str());
   spdlog::info("run directory: {}", run.path);
 
-  Trainer trainer(cfg, run, data, model, device);
-  if (resuming) trainer.resume();
+  Trainer trainer(cfg, run, data, model, device, parallel);
+  trainer.resume();
+  if (comm) dist::broadcast_module(*comm, *model);  // identical replicas, whatever each loaded
   trainer.run();
 
   const Split split = parse_split(cfg.eval.split);
   lpa::EvalOptions eo;
   eo.batch_size = cfg.eval.batch_size;
   eo.device = device;
-  auto results = evaluate_per_depth(*model, *data, split, final_depths, eo);
+  eo.rank = rv.rank;
+  eo.world_size = rv.world_size;
+  auto meters = accumulate_per_depth(*model, *data, split, final_depths, eo);
+  if (parallel.sum_across_ranks)
+    for (auto& m : meters) parallel.sum_across_ranks(m->state());
+  if (!main_rank) return 0;
+  std::vector<DepthResult> results;
+  for (size_t i = 0; i < final_depths.size(); ++i)
+    results.push_back({final_depths[i], meters[i]->metrics(), model->params_at_depth(final_depths[i]),
+                       model->flops_per_sample(final_depths[i]) / 1e6});
   write_per_depth_csv(run.per_depth(), split, results);
   std::cout << per_depth_report(split, results, data->spec().task);
   std::cout << "run directory: " << run.path << std::endl;

@@ -55,13 +55,15 @@ struct DataSection {
   std::string test_images = "";
   std::string test_labels = "";
   double val_fraction = 0.1;
-  bool augment = false;               // random crop + flip on training batches
+  bool augment = false;               // random crop + flip (images), random windows (text)
   int64_t crop_padding = 4;
   bool flip = true;
   bool flatten = false;               // images as vectors (for residual_mlp)
   int64_t train_limit = 0;            // images: train on a seeded subset of this size (0 = all)
   // text
   std::vector<std::string> files;
+  std::vector<std::string> extensions = {".txt"};  // files read from folders; empty = every file
+  std::map<std::string, std::string> label_map;     // label folder -> class name (classification)
   int64_t seq_len = 128;
   double test_fraction = 0.05;
   std::string csv = "";
@@ -103,6 +105,9 @@ struct TrainSection {
   int64_t checkpoint_every = 0;       // steps; 0 = at each eval and at the end
   int64_t keep_checkpoints = 2;
   bool requeue = false;               // under Slurm: requeue the job on SIGUSR1/SIGTERM
+  std::string dist_backend = "auto";  // data parallel: auto | gloo | nccl
+  double bucket_mb = 25.0;            // data parallel: gradient all-reduce bucket size
+  int64_t dist_timeout_s = 300;       // data parallel: rendezvous and collective timeout
 };
 
 struct EvalSection {

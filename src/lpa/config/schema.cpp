@@ -163,6 +163,27 @@ ConfigKey string_list_key(std::string path, S Cfg::*sec, Field<S, std::vector<st
           }};
 }
 
+template <class S>
+ConfigKey string_map_key(std::string path, S Cfg::*sec,
+                         Field<S, std::map<std::string, std::string>> f, std::string doc) {
+  return {path, doc,
+          [=](Cfg& c, const YAML::Node& n) {
+            std::map<std::string, std::string> v;
+            if (n.IsMap()) {
+              for (const auto& kv : n) v[read_string(kv.first)] = read_string(kv.second);
+            } else if (!n.IsNull() && !(n.IsScalar() && n.Scalar().empty())) {
+              throw ValueError("expected a mapping, e.g. {spam-1: spam, easy-ham-1: ham}");
+            }
+            (c.*sec).*f = v;
+          },
+          [=](const Cfg& c) {
+            YAML::Node n(YAML::NodeType::Map);
+            for (const auto& [k, x] : (c.*sec).*f) n[k] = x;
+            n.SetStyle(YAML::EmitterStyle::Flow);
+            return n;
+          }};
+}
+
 ConfigKey weights_key() {
   static const std::vector<std::string> names = {"uniform", "linear", "sqrt", "inverse", "sdn"};
   return {"loss.weights",
@@ -268,13 +289,18 @@ std::vector<ConfigKey> build_schema() {
       string_key<D>("data.test_labels", da, &D::test_labels, {}, "idx: test labels file"),
       double_key<D>("data.val_fraction", da, &D::val_fraction, 0.0, 0.9,
                     "fraction of train carved out for validation (seeded)"),
-      bool_key<D>("data.augment", da, &D::augment, "images: random crop + flip while training"),
+      bool_key<D>("data.augment", da, &D::augment,
+                  "images: random crop + flip; text: random window offsets while training"),
       int_key<D>("data.crop_padding", da, &D::crop_padding, 0, 64, "images: crop padding"),
       bool_key<D>("data.flip", da, &D::flip, "images: horizontal flip when augmenting"),
       bool_key<D>("data.flatten", da, &D::flatten, "images as flat vectors (residual_mlp)"),
       int_key<D>("data.train_limit", da, &D::train_limit, 0, kMax,
                  "images: train on a seeded subset of this many images (0 = all)"),
       string_list_key<D>("data.files", da, &D::files, "text: files or folders of UTF-8 text"),
+      string_list_key<D>("data.extensions", da, &D::extensions,
+                         "text: endings of the files read from folders ([] = every file)"),
+      string_map_key<D>("data.label_map", da, &D::label_map,
+                        "text_classification: label folder -> class name (unlisted: folder name)"),
       int_key<D>("data.seq_len", da, &D::seq_len, 1, 1 << 20, "text: tokens (bytes) per sample"),
       double_key<D>("data.test_fraction", da, &D::test_fraction, 0.0, 0.9,
                     "text: fraction held out for test"),
@@ -323,6 +349,12 @@ std::vector<ConfigKey> build_schema() {
       int_key<T>("train.keep_checkpoints", tr, &T::keep_checkpoints, 1, kMax,
                  "complete checkpoints kept"),
       bool_key<T>("train.requeue", tr, &T::requeue, "Slurm: requeue the job when signalled"),
+      string_key<T>("train.dist_backend", tr, &T::dist_backend, {"auto", "gloo", "nccl"},
+                    "data parallel: auto (nccl on CUDA, else gloo) | gloo | nccl"),
+      double_key<T>("train.bucket_mb", tr, &T::bucket_mb, 0.001, 1e4,
+                    "data parallel: MiB of gradients per all-reduce"),
+      int_key<T>("train.dist_timeout_s", tr, &T::dist_timeout_s, 1, 86400,
+                 "data parallel: seconds to wait for the other ranks"),
 
       int_key<V>("eval.every", ev, &V::every, 0, kMax,
                  "steps between per-depth validation curves (0 = once per epoch)"),

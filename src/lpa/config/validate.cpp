@@ -47,6 +47,8 @@ void validate_config(const ExperimentConfig& c) {
     fail("model.type", c.data.type + " data needs model.type: transformer");
   if (c.model.type == "transformer" && !text)
     fail("data.type", "a transformer reads text or text_classification data");
+  if (c.data.type == "text" && c.model.type == "transformer" && !c.model.causal)
+    fail("model.causal", "a language model (data.type: text) needs causal attention");
   if (c.model.type == "resnet" && (surface || text))
     fail("model.type", "a resnet reads image data (idx, cifar10, cifar100)");
 

@@ -6,6 +6,8 @@
 #include "lpa/data/cifar_dataset.h"
 #include "lpa/data/idx_dataset.h"
 #include "lpa/data/surface_dataset.h"
+#include "lpa/data/text_classification_dataset.h"
+#include "lpa/data/text_dataset.h"
 #include "lpa/errors.h"
 
 namespace lpa {
@@ -18,6 +20,8 @@ static const std::map<std::string, DatasetFactory>& dataset_factories() {
       {"idx", make_idx_dataset},
       {"cifar10", make_cifar10_dataset},
       {"cifar100", make_cifar100_dataset},
+      {"text", make_text_dataset},
+      {"text_classification", make_text_classification_dataset},
   };
   return m;
 }

@@ -32,11 +32,14 @@ class RegressionMeter : public Meter {
   std::vector<double> s_ = std::vector<double>(5, 0.0);
 };
 
-// state: n, correct, top5, nll, then kBins x (count, confidence sum, correct sum) for ECE.
+// state: n, correct, top5, nll, then kBins x (count, confidence sum, correct sum) for ECE, then
+// classes x (true positives, predicted, actual) for F1.
 class ClassificationMeter : public Meter {
  public:
   static constexpr int kBins = 15;
-  explicit ClassificationMeter(int64_t classes) : classes_(classes), s_(4 + 3 * kBins, 0.0) {}
+  static constexpr size_t kF1 = 4 + 3 * kBins;  // where the per-class counts start
+  explicit ClassificationMeter(int64_t classes)
+      : classes_(classes), s_(kF1 + 3 * static_cast<size_t>(classes), 0.0) {}
 
   void add(const torch::Tensor& logits, const torch::Tensor& y) override {
     auto lg = logits.detach().to(torch::kCPU, torch::kFloat32);
@@ -55,11 +58,17 @@ class ClassificationMeter : public Meter {
     auto b = bins.accessor<int64_t, 1>();
     auto c = conf.accessor<float, 1>();
     auto k = correct.accessor<double, 1>();
+    auto p = pred.accessor<int64_t, 1>();
+    auto ta = t.accessor<int64_t, 1>();
     for (int64_t i = 0; i < t.numel(); ++i) {
       double* bin = &s_[4 + 3 * b[i]];
       bin[0] += 1;
       bin[1] += c[i];
       bin[2] += k[i];
+      if (ta[i] < 0 || ta[i] >= classes_) continue;  // (gather above already rejects these)
+      s_[kF1 + 3 * ta[i]] += k[i];
+      s_[kF1 + 3 * p[i] + 1] += 1;
+      s_[kF1 + 3 * ta[i] + 2] += 1;
     }
   }
   Metrics metrics() const override {
@@ -73,11 +82,25 @@ class ClassificationMeter : public Meter {
     if (classes_ > 5) m.push_back({"top5", s_[2] / n});
     m.push_back({"nll", s_[3] / n});
     m.push_back({"ece", ece});
+    m.push_back({"f1", macro_f1()});
     return m;
   }
   std::vector<double>& state() override { return s_; }
 
  private:
+  // Macro F1: the mean over classes of 2 TP / (predicted + actual), over the classes that were
+  // predicted or present (a class absent from both has no F1 to average).
+  double macro_f1() const {
+    double sum = 0;
+    int64_t seen = 0;
+    for (int64_t c = 0; c < classes_; ++c) {
+      const double* k = &s_[kF1 + 3 * c];
+      if (k[1] + k[2] == 0) continue;
+      sum += 2 * k[0] / (k[1] + k[2]);
+      ++seen;
+    }
+    return seen ? sum / seen : 0.0;
+  }
   int64_t classes_;
   std::vector<double> s_;
 };

@@ -6,6 +6,7 @@
 #include "lpa/errors.h"
 #include "lpa/models/residual_mlp.h"
 #include "lpa/models/resnet.h"
+#include "lpa/models/transformer.h"
 
 namespace lpa {
 
@@ -15,6 +16,7 @@ static const std::map<std::string, ModelFactory>& model_factories() {
   static const std::map<std::string, ModelFactory> m = {
       {"residual_mlp", make_residual_mlp},
       {"resnet", make_resnet},
+      {"transformer", make_transformer},
   };
   return m;
 }

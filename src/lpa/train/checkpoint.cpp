@@ -23,6 +23,31 @@ int64_t step_of(const std::string& name) {  // "step_00000123.pt" -> 123, else -
   return std::stoll(digits);
 }
 
+std::string shape_text(const torch::Tensor& t) {
+  std::string s = "[";
+  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
+  return s + "]";
+}
+
+// Module::load replaces a tensor of another shape without complaint (set_), so a checkpoint
+// of a differently configured model would silently reshape this one: compare first.
+void check_shapes(torch::nn::Module& m, torch::serialize::InputArchive& a, const std::string& prefix) {
+  auto check = [&](const std::string& key, const torch::Tensor& mine, bool buffer) {
+    torch::Tensor theirs;
+    if (!a.try_read(key, theirs, buffer)) throw UserError("has no " + prefix + key);
+    if (theirs.sizes() != mine.sizes() || theirs.scalar_type() != mine.scalar_type())
+      throw UserError(prefix + key + " is " + shape_text(theirs) + " there, " + shape_text(mine) +
+                      " in this model (another model configuration?)");
+  };
+  for (const auto& p : m.named_parameters(/*recurse=*/false)) check(p.key(), p.value(), false);
+  for (const auto& b : m.named_buffers(/*recurse=*/false)) check(b.key(), b.value(), true);
+  for (const auto& c : m.named_children()) {
+    torch::serialize::InputArchive child;
+    if (!a.try_read(c.key(), child)) throw UserError("has no " + prefix + c.key());
+    check_shapes(*c.value(), child, prefix + c.key() + ".");
+  }
+}
+
 int64_t read_int(torch::serialize::InputArchive& a, const std::string& key) {
   c10::IValue v;
   a.read(key, v);
@@ -37,11 +62,33 @@ torch::Tensor capture_rng() {
   return gen.get_state();
 }
 
-void restore_rng(const TrainingState& s) {
-  if (!s.cpu_rng.defined()) return;
-  auto gen = at::detail::getDefaultCPUGenerator();
+torch::Tensor capture_cuda_rng(const torch::Device& device) {
+  if (!device.is_cuda()) return {};
+  auto gen = at::globalContext().defaultGenerator(device);
   std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_state(s.cpu_rng);
+  return gen.get_state();
+}
+
+void restore_rng(const TrainingState& s, const torch::Device& device) {
+  if (s.cpu_rng.defined()) {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(s.cpu_rng);
+  }
+  if (s.cuda_rng.defined() && device.is_cuda()) {
+    auto gen = at::globalContext().defaultGenerator(device);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(s.cuda_rng);
+  }
+}
+
+void remove_partial_checkpoints(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return;
+  std::vector<fs::path> partial;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename().string().rfind(".partial_", 0) == 0) partial.push_back(e.path());
+  for (const auto& p : partial) fs::remove(p, ec);
 }
 
 std::vector<std::string> list_checkpoints(const std::string& dir) {
@@ -69,6 +116,8 @@ std::string save_checkpoint(const std::string& dir, DepthwiseModel& model,
   archive.write("sampler_epoch", c10::IValue(st.sampler_epoch));
   archive.write("sampler_position", c10::IValue(st.sampler_position));
   if (st.cpu_rng.defined()) archive.write("cpu_rng", st.cpu_rng);
+  if (st.cuda_rng.defined()) archive.write("cuda_rng", st.cuda_rng.to(torch::kCPU));
+  archive.write("elapsed_s", c10::IValue(st.elapsed_s));
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
   archive.write("model", model_archive);
@@ -91,41 +140,57 @@ std::string save_checkpoint(const std::string& dir, DepthwiseModel& model,
   return path;
 }
 
+TrainingState load_checkpoint(const std::string& f, DepthwiseModel& model,
+                              torch::optim::Optimizer* optimizer, c10::optional<torch::Device> device) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(f, device);
+  c10::IValue format;
+  if (!archive.try_read("lpa_checkpoint_format", format) || !format.isInt())
+    throw UserError("not an lpa checkpoint");
+  if (format.toInt() > kFormat)
+    throw UserError("written by a newer lpa (checkpoint format " + std::to_string(format.toInt()) + ")");
+  c10::IValue kind;
+  archive.read("model_kind", kind);
+  if (kind.toStringRef() != model.kind())
+    throw UserError("holds a " + kind.toStringRef() + " model, this run is " + model.kind());
+  TrainingState st;
+  st.step = read_int(archive, "step");
+  st.sampler_epoch = read_int(archive, "sampler_epoch");
+  st.sampler_position = read_int(archive, "sampler_position");
+  archive.try_read("cpu_rng", st.cpu_rng);
+  archive.try_read("cuda_rng", st.cuda_rng);
+  if (st.cpu_rng.defined()) st.cpu_rng = st.cpu_rng.to(torch::kCPU);
+  if (st.cuda_rng.defined()) st.cuda_rng = st.cuda_rng.to(torch::kCPU);
+  c10::IValue elapsed;
+  if (archive.try_read("elapsed_s", elapsed) && elapsed.isDouble()) st.elapsed_s = elapsed.toDouble();
+  torch::serialize::InputArchive model_archive;
+  archive.read("model", model_archive);
+  check_shapes(model, model_archive, "");
+  model.load(model_archive);
+  if (optimizer) {
+    torch::serialize::InputArchive opt_archive;
+    if (!archive.try_read("optimizer", opt_archive)) throw UserError("holds no optimiser state");
+    optimizer->load(opt_archive);
+  }
+  return st;
+}
+
 std::optional<TrainingState> load_latest_checkpoint(const std::string& dir, DepthwiseModel& model,
                                                     torch::optim::Optimizer* optimizer,
-                                                    std::string* loaded_path) {
+                                                    std::string* loaded_path,
+                                                    c10::optional<torch::Device> device) {
   auto files = list_checkpoints(dir);
   if (files.empty()) return std::nullopt;
   std::string last_error;
   for (const auto& f : files) {
     try {
-      torch::serialize::InputArchive archive;
-      archive.load_from(f);
-      c10::IValue format;
-      if (!archive.try_read("lpa_checkpoint_format", format))
-        throw UserError("not an lpa checkpoint");
-      c10::IValue kind;
-      archive.read("model_kind", kind);
-      if (kind.toStringRef() != model.kind())
-        throw UserError("holds a " + kind.toStringRef() + " model, this run is " + model.kind());
-      TrainingState st;
-      st.step = read_int(archive, "step");
-      st.sampler_epoch = read_int(archive, "sampler_epoch");
-      st.sampler_position = read_int(archive, "sampler_position");
-      archive.try_read("cpu_rng", st.cpu_rng);
-      torch::serialize::InputArchive model_archive;
-      archive.read("model", model_archive);
-      model.load(model_archive);
-      if (optimizer) {
-        torch::serialize::InputArchive opt_archive;
-        if (archive.try_read("optimizer", opt_archive)) optimizer->load(opt_archive);
-      }
+      TrainingState st = load_checkpoint(f, model, optimizer, device);
       if (loaded_path) *loaded_path = f;
       return st;
     } catch (const std::exception& e) {
       std::string msg = e.what();
       msg = msg.substr(0, msg.find('\n'));
-      last_error = f + ": " + msg;
+      if (last_error.empty()) last_error = f + ": " + msg;
       spdlog::warn("skipping unreadable checkpoint {}: {}", f, msg);
     }
   }

@@ -1,5 +1,7 @@
 #include "lpa/train/device.h"
 
+#include <sched.h>
+
 #include <thread>
 
 #include "lpa/errors.h"
@@ -21,8 +23,15 @@ torch::Device resolve_device(const std::string& spec) {
   throw UserError("train.device: '" + spec + "' is not auto, cpu, cuda or cuda:<index>");
 }
 
+int64_t available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return std::max<int64_t>(1, std::thread::hardware_concurrency());
+}
+
 int64_t configure_threads(int64_t threads) {
-  int64_t n = threads > 0 ? threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
+  int64_t n = threads > 0 ? threads : available_cores();
   torch::set_num_threads(static_cast<int>(n));
   return n;
 }

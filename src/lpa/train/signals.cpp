@@ -11,7 +11,14 @@ namespace lpa {
 
 static std::atomic<int> g_signal{0};
 
-static void on_signal(int sig) { g_signal.store(sig); }
+static void on_signal(int sig) {
+  // A second Ctrl-C while the first is being handled: the user wants out now.
+  if (sig == SIGINT && g_signal.load() == SIGINT) {
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+  }
+  g_signal.store(sig);
+}
 
 void install_stop_signal_handlers() {
   struct sigaction sa {};
@@ -26,13 +33,18 @@ void install_stop_signal_handlers() {
 int pending_stop_signal() { return g_signal.load(); }
 void clear_stop_signal() { g_signal.store(0); }
 
-bool slurm_requeue() {
+std::string slurm_requeue_target() {
   const char* job = std::getenv("SLURM_JOB_ID");
-  if (!job) return false;
-  std::string id = job;
+  if (!job || !*job) return "";
   const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
   const char* array_task = std::getenv("SLURM_ARRAY_TASK_ID");
-  if (array_job && array_task) id = std::string(array_job) + "_" + array_task;
+  if (array_job && *array_job && array_task && *array_task) return std::string(array_job) + "_" + array_task;
+  return job;
+}
+
+bool slurm_requeue() {
+  const std::string id = slurm_requeue_target();
+  if (id.empty()) return false;
   const std::string cmd = "scontrol requeue " + id;
   spdlog::info("requeueing Slurm job: {}", cmd);
   return std::system(cmd.c_str()) == 0;

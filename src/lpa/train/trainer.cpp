@@ -32,10 +32,16 @@ Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, Model
   optimizer_ = make_optimizer(cfg_.train, model_->parameters());
   sampler_ = std::make_unique<BatchSampler>(data_->size(Split::train), cfg_.data.batch_size,
                                             static_cast<uint64_t>(cfg_.train.seed));
+  if (par_.world_size > 1 && std::min(cfg_.data.batch_size, data_->size(Split::train)) % par_.world_size != 0)
+    throw UserError(cfg_.where("data.batch_size") + ": the global batch of " +
+                    std::to_string(std::min(cfg_.data.batch_size, data_->size(Split::train))) +
+                    " does not split evenly over " + std::to_string(par_.world_size) +
+                    " data-parallel processes (each takes an equal share)");
   const int64_t per_epoch = std::max<int64_t>(1, sampler_->batches_per_epoch());
   total_steps_ = cfg_.train.steps > 0 ? cfg_.train.steps : cfg_.train.epochs * per_epoch;
   eval_every_ = cfg_.eval.every > 0 ? cfg_.eval.every : per_epoch;
   progress_ = std::make_unique<Progress>(total_steps_, cfg_.train.log_every, par_.is_main());
+  start_ = last_log_ = std::chrono::steady_clock::now();
 }
 
 std::vector<torch::Tensor> Trainer::trainable_parameters() {
@@ -47,35 +53,78 @@ std::vector<torch::Tensor> Trainer::trainable_parameters() {
 
 int64_t Trainer::resume() {
   std::string path;
-  auto st = load_latest_checkpoint(run_.checkpoints(), *model_, optimizer_.get(), &path);
-  if (!st) return 0;
-  step_ = st->step;
-  sampler_->seek(st->sampler_epoch, st->sampler_position);
-  restore_rng(*st);
-  if (par_.is_main()) {
-    // Rows logged after the checkpoint will be written again: drop them.
-    auto keep_until = [&](const std::vector<std::string>& row) {
-      return !row.empty() && std::stoll(row[0]) <= step_;
-    };
-    if (file_exists(run_.train_log())) {
-      filter_csv(run_.train_log(), keep_until);
-      auto rows = read_csv(run_.train_log());
-      if (rows.size() > 1) elapsed_before_ = std::stod(rows.back().back());
-    }
-    if (file_exists(run_.curves())) filter_csv(run_.curves(), keep_until);
+  auto st = load_latest_checkpoint(run_.checkpoints(), *model_, optimizer_.get(), &path, device_);
+  if (st) {
+    step_ = st->step;
+    sampler_->seek(st->sampler_epoch, st->sampler_position);
+    restore_rng(*st, device_);
+    elapsed_before_ = st->elapsed_s;
   }
+  if (par_.max_across_ranks) {
+    // Every rank must continue from the same step (checkpoints/ on a file system all see).
+    std::vector<double> v = {static_cast<double>(step_), -static_cast<double>(step_)};
+    par_.max_across_ranks(v);
+    if (v[0] != -v[1])
+      throw UserError(run_.checkpoints() + ": data-parallel ranks found different checkpoints (steps " +
+                      std::to_string(static_cast<int64_t>(-v[1])) + " to " +
+                      std::to_string(static_cast<int64_t>(v[0])) +
+                      "); the run directory must be on a file system every node sees");
+  }
+  if (!par_.is_main()) return step_;
+  remove_partial_checkpoints(run_.checkpoints());
+  if (!st) return 0;
+  // Newer files that did not read back would shadow the next saves: set them aside.
+  for (const auto& f : list_checkpoints(run_.checkpoints())) {
+    if (f == path) break;
+    std::rename(f.c_str(), (f + ".unreadable").c_str());
+    spdlog::warn("set aside unreadable checkpoint {} as {}.unreadable", f, f);
+  }
+  truncate_logs_after_checkpoint();
   spdlog::info("resumed from {} at step {}", path, step_);
   return step_;
 }
 
+void Trainer::truncate_logs_after_checkpoint() {
+  // Rows logged after the checkpoint will be written again, and a process killed mid-write
+  // may have left half a row: keep only whole rows up to the checkpoint's step.
+  for (const std::string& file : {run_.train_log(), run_.curves()}) {
+    if (!file_exists(file)) continue;
+    std::string text = read_file(file);
+    const size_t end = text.find_last_of('\n');
+    if (end + 1 != text.size()) write_file_atomic(file, text.substr(0, end == std::string::npos ? 0 : end + 1));
+    auto rows = read_csv(file);
+    if (rows.empty()) continue;
+    const size_t columns = rows.front().size();
+    filter_csv(file, [&](const std::vector<std::string>& row) {
+      if (row.size() != columns || row[0].empty() || row[0].find_first_not_of("0123456789") != std::string::npos)
+        return false;
+      return std::stoll(row[0]) <= step_;
+    });
+  }
+}
+
 std::string Trainer::save() {
   if (!par_.is_main()) return "";
-  TrainingState st{step_, sampler_->epoch(), sampler_->position(), capture_rng()};
+  TrainingState st;
+  st.step = step_;
+  st.sampler_epoch = sampler_->epoch();
+  st.sampler_position = sampler_->position();
+  st.cpu_rng = capture_rng();
+  st.cuda_rng = capture_cuda_rng(device_);
+  st.elapsed_s = elapsed_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   return save_checkpoint(run_.checkpoints(), *model_, optimizer_.get(), st,
                          cfg_.train.keep_checkpoints);
 }
 
-void Trainer::run() {
+int Trainer::agreed_stop_signal() {
+  int sig = pending_stop_signal();
+  if (!par_.max_across_ranks) return sig;
+  std::vector<double> v = {static_cast<double>(sig)};
+  par_.max_across_ranks(v);
+  return static_cast<int>(v[0]);
+}
+
+void Trainer::run(int64_t stop_at) {
   const DataSpec spec = data_->spec();
   if (par_.is_main()) {
     log_ = std::make_unique<CsvWriter>(run_.train_log(), train_log_header(model_->depth()), step_ > 0);
@@ -88,14 +137,15 @@ void Trainer::run() {
   spdlog::info("training {} steps ({} per epoch, batch {}), validation curves every {} steps",
                total_steps_, sampler_->batches_per_epoch(), cfg_.data.batch_size, eval_every_);
   start_ = last_log_ = std::chrono::steady_clock::now();
-  while (step_ < total_steps_) {
-    if (int sig = pending_stop_signal()) handle_signal(sig);
+  const int64_t end = stop_at > 0 ? std::min(stop_at, total_steps_) : total_steps_;
+  while (step_ < end) {
+    if (int sig = agreed_stop_signal()) handle_signal(sig);
     train_step();
     const bool last = step_ == total_steps_;
     const bool eval_now = step_ % eval_every_ == 0 || last;
     if (eval_now) evaluate_curves();
     const int64_t ce = cfg_.train.checkpoint_every;
-    if (last || (ce > 0 ? step_ % ce == 0 : eval_now)) save();
+    if (last || step_ == end || (ce > 0 ? step_ % ce == 0 : eval_now)) save();
   }
   progress_->finish();
 }
@@ -142,13 +192,20 @@ void Trainer::log_row(const LossOutput& out, double lr) {
   const double sps = dt > 0 ? samples_since_log_ / dt : 0;
   samples_since_log_ = 0;
   last_log_ = now;
-  progress_->update(step_, last_loss_, lr, sps);
+  // Losses of the global batch: each rank's mean over an equal share, averaged over ranks.
+  std::vector<double> losses = {last_loss_};
+  auto per_depth = out.per_depth.to(torch::kCPU, torch::kDouble).contiguous();
+  for (int64_t l = 0; l < per_depth.size(0); ++l) losses.push_back(per_depth[l].item<double>());
+  if (par_.sum_across_ranks) {
+    par_.sum_across_ranks(losses);
+    for (auto& v : losses) v /= static_cast<double>(par_.world_size);
+  }
+  progress_->update(step_, losses[0], lr, sps);
   if (!log_) return;
   const double elapsed = elapsed_before_ + std::chrono::duration<double>(now - start_).count();
-  auto per_depth = out.per_depth.to(torch::kCPU, torch::kDouble);
   std::vector<std::string> row = {std::to_string(step_), std::to_string(sampler_->epoch()),
-                                  csv_number(lr), csv_number(last_loss_)};
-  for (int64_t l = 0; l < per_depth.size(0); ++l) row.push_back(csv_number(per_depth[l].item<double>()));
+                                  csv_number(lr), csv_number(losses[0])};
+  for (size_t l = 1; l < losses.size(); ++l) row.push_back(csv_number(losses[l]));
   row.push_back(csv_number(sps));
   row.push_back(csv_number(elapsed));
   log_->row(row);

@@ -30,6 +30,9 @@ struct Parallelism {
   std::function<void(std::vector<torch::Tensor>&)> reduce_gradients;
   // Element-wise sum of a vector across ranks (metric states).
   std::function<void(std::vector<double>&)> sum_across_ranks;
+  // Element-wise max across ranks: a stop signal seen by any rank stops all of them at the
+  // same step (a rank leaving alone would block the others in their next all-reduce).
+  std::function<void(std::vector<double>&)> max_across_ranks;
   bool is_main() const { return rank == 0; }
 };
 
@@ -40,8 +43,9 @@ class Trainer {
 
   // Resumes from the newest complete checkpoint in the run directory, if any. Returns the step.
   int64_t resume();
-  // Trains up to total_steps(). Throws StopRequested after saving when a signal arrives.
-  void run();
+  // Trains up to total_steps() (or, when stop_at > 0, up to step stop_at, then saves a
+  // checkpoint: a planned interruption). Throws StopRequested after saving when a signal arrives.
+  void run(int64_t stop_at = 0);
 
   int64_t total_steps() const { return total_steps_; }
   int64_t step() const { return step_; }
@@ -52,6 +56,8 @@ class Trainer {
   void log_row(const LossOutput& out, double lr);
   void evaluate_curves();
   void handle_signal(int sig);
+  int agreed_stop_signal();
+  void truncate_logs_after_checkpoint();
   std::vector<torch::Tensor> trainable_parameters();
 
   const ExperimentConfig& cfg_;

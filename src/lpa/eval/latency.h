@@ -1,0 +1,33 @@
+// Inference latency and throughput of the model truncated at each depth (eval mode, no
+// gradients): batch-1 latency as the median and 90th percentile of many timed runs after a
+// warm-up, and samples per second at a large batch.
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "lpa/models/depthwise_model.h"
+
+namespace lpa {
+
+struct LatencyOptions {
+  int64_t warmup = 20;            // untimed runs before each measurement
+  int64_t runs = 200;             // timed batch-1 runs per depth
+  int64_t throughput_runs = 20;   // timed large-batch runs per depth
+  torch::Device device = torch::kCPU;
+};
+
+struct LatencyRow {
+  int64_t depth = 0, batch = 0;
+  double median_ms = 0, p90_ms = 0, samples_per_s = 0, mflops_per_sample = 0;
+};
+
+// Two rows per depth: batch 1 (from `one`, a batch of one sample) and the batch of `many`.
+std::vector<LatencyRow> measure_latency(DepthwiseModel& model, const torch::Tensor& one,
+                                        const torch::Tensor& many, const std::vector<int64_t>& depths,
+                                        const LatencyOptions& options);
+
+// The q-quantile (0..1) of `v` by linear interpolation; v need not be sorted.
+double quantile_of(std::vector<double> v, double q);
+
+}  // namespace lpa

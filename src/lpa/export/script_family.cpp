@@ -1,0 +1,61 @@
+#include "lpa/export/script_family.h"
+
+#include <cstdio>
+#include <map>
+
+#include "lpa/errors.h"
+
+namespace lpa {
+
+const ScriptPlanner& script_planner(const std::string& kind) {
+  // One line per model family that can be exported as TorchScript.
+  static const std::map<std::string, ScriptPlanner> planners = {
+      {"residual_mlp", plan_residual_mlp},
+  };
+  auto it = planners.find(kind);
+  if (it == planners.end())
+    throw UserError("model.type '" + kind + "' has no TorchScript exporter in this build");
+  return it->second;
+}
+
+ScriptPlan chain_plan(DepthwiseModel& model, int64_t depth, const std::string& stem_source,
+                      const std::function<std::string(int64_t)>& block_source,
+                      const std::string& head_source) {
+  model.check_depth(depth);
+  ScriptPlan plan;
+  auto part = [](std::string name, torch::nn::Module& m, std::string source) {
+    ScriptPart p;
+    p.name = std::move(name);
+    p.module = &m;
+    p.source = std::move(source);
+    return p;
+  };
+  plan.parts.push_back(part("stem", model.stem_module(), stem_source));
+  for (int64_t l = 1; l <= depth; ++l)
+    plan.parts.push_back(part("block" + std::to_string(l), model.block_module(l), block_source(l)));
+  plan.parts.push_back(part("head", model.head_module(depth), head_source));
+  return plan;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> part_tensors(const ScriptPart& part) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  auto add = [&](const std::string& prefix, torch::nn::Module& m) {
+    for (const auto& p : m.named_parameters(true)) out.emplace_back(prefix + p.key(), p.value());
+    for (const auto& b : m.named_buffers(true)) out.emplace_back(prefix + b.key(), b.value());
+  };
+  if (part.only.empty()) add("", *part.module);
+  for (const auto& [name, m] : part.only) add(name + ".", *m);
+  for (const auto& [name, t] : part.extra_buffers) out.emplace_back(name, t);
+  return out;
+}
+
+std::string script_float(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::string s = buf;
+  // TorchScript reads "1" as an int: keep floats floats.
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+}  // namespace lpa

@@ -1,0 +1,70 @@
+// Each model family tells the exporter how to write its pieces as TorchScript: one file per
+// family (residual_mlp_script.cpp, ...) registered by DepthwiseModel::kind() in
+// script_family.cpp. The exporter (torchscript.cpp) does the rest: copies parameters and
+// buffers, defines the methods, wires stem -> block1..k -> head, saves.
+#pragma once
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lpa/config/config.h"
+#include "lpa/data/dataset.h"
+#include "lpa/models/depthwise_model.h"
+
+namespace lpa {
+
+// What a family's exporter may look at: the model (for its modules and their options), the
+// config that built it and the data it was built for (flags that the model keeps private).
+struct ExportSource {
+  DepthwiseModel& model;
+  const ExperimentConfig& cfg;
+  const DataSpec& spec;
+};
+
+// One piece of the exported module: an attribute of it (stem, block<l>, head) that holds the
+// parameters and buffers of `module` (its own and its children's, mirrored as submodules with
+// the same names), plus the TorchScript source of its methods. The source must do what the
+// module does in eval mode (no dropout, running statistics for batch norm).
+struct ScriptPart {
+  std::string name;
+  torch::nn::Module* module = nullptr;
+  std::string source;  // e.g. "def forward(self, h):\n    return h + ...\n"
+  // When not empty, the piece holds only these children of `module` (under the names given)
+  // instead of all of it: a head module that serves several depths keeps pieces the exported
+  // depth does not use.
+  std::vector<std::pair<std::string, torch::nn::Module*>> only;
+  // Tensors the piece needs that live elsewhere in the model (e.g. a head tied to the token
+  // embedding): registered on the piece as buffers under these names.
+  std::vector<std::pair<std::string, torch::Tensor>> extra_buffers;
+};
+
+struct ScriptPlan {
+  std::vector<ScriptPart> parts;
+  // Source of the top-level methods; empty = the standard chain
+  //   h = self.stem.forward(x); h = self.block1.forward(h); ...; return self.head.forward(h)
+  // (methods are called by name: source compiled from C++ cannot call a submodule directly)
+  std::string source;
+};
+
+using ScriptPlanner = std::function<ScriptPlan(const ExportSource& source, int64_t depth)>;
+
+// The planner for model.kind(); UserError when the family has none.
+const ScriptPlanner& script_planner(const std::string& kind);
+
+// The standard chain's parts: stem_module(), block_module(1..depth), head_module(depth), with
+// the family's sources for each.
+ScriptPlan chain_plan(DepthwiseModel& model, int64_t depth, const std::string& stem_source,
+                      const std::function<std::string(int64_t)>& block_source,
+                      const std::string& head_source);
+
+// A float as TorchScript source text that parses back to the same double.
+std::string script_float(double v);
+
+// The tensors a piece holds, under its own names (no "<part>." prefix).
+std::vector<std::pair<std::string, torch::Tensor>> part_tensors(const ScriptPart& part);
+
+// Planners, one per family file.
+ScriptPlan plan_residual_mlp(const ExportSource& source, int64_t depth);
+
+}  // namespace lpa

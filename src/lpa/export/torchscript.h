@@ -1,0 +1,28 @@
+// The model truncated at depth k as a TorchScript module built from C++: parameters and
+// buffers of the stem, blocks 1..k and the head used at k only, methods from the family's
+// generated source (script_family.h). Loads with torch.jit.load (Python) and torch::jit::load.
+#pragma once
+#include <torch/script.h>
+
+#include <map>
+#include <string>
+
+#include "lpa/export/safetensors.h"
+#include "lpa/export/script_family.h"
+
+namespace lpa {
+
+// On CPU, in eval mode, parameters detached (no gradients).
+torch::jit::Module build_truncated_script(const ExportSource& source, int64_t depth);
+
+// The tensors the truncated module holds, under the names it holds them: stem.*, block<l>.*
+// (l = 1..k), head.* -- the same names as the TorchScript module's state_dict. The tensors are
+// the model's own (not copies), so copying into them loads weights back into the model.
+NamedTensors truncated_tensors(const ExportSource& source, int64_t depth);
+
+// Saves with `extra_files` stored in the archive's extra/ folder (torch.jit.load's
+// _extra_files). Written to a temporary name and renamed.
+void save_script(torch::jit::Module& module, const std::string& path,
+                 const std::map<std::string, std::string>& extra_files);
+
+}  // namespace lpa

@@ -1,0 +1,80 @@
+#include "lpa/generate/generator.h"
+
+#include <chrono>
+
+#include "lpa/errors.h"
+
+namespace lpa {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+torch::Tensor as_tokens(const std::vector<int64_t>& ids, int64_t from, torch::Device device) {
+  std::vector<int64_t> slice(ids.begin() + from, ids.end());
+  return torch::tensor(slice, torch::kLong).view({1, -1}).to(device);
+}
+
+}  // namespace
+
+GenerationResult generate(Transformer& model, const std::string& prompt, const GenerationOptions& o,
+                          torch::Device device) {
+  if (prompt.empty()) throw UserError("--prompt must not be empty");
+  if (o.max_tokens < 0) throw UserError("--max-tokens must be >= 0");
+  const int64_t depth = o.depth > 0 ? o.depth : model.depth();
+  model.check_depth(depth);
+  torch::NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+
+  const int64_t window = model.context_length();
+  std::vector<int64_t> ids;
+  for (unsigned char c : prompt) ids.push_back(c);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed);
+  GenerationResult r;
+  r.prompt_tokens = static_cast<int64_t>(ids.size());
+
+  KvCache cache;
+  // Logits for the token after `ids`: a fresh pass over the last `keep` tokens.
+  auto read_window = [&](int64_t keep) {
+    cache = KvCache();
+    const int64_t from = std::max<int64_t>(0, static_cast<int64_t>(ids.size()) - keep);
+    if (!o.use_cache) return model.forward(as_tokens(ids, from, device), depth).select(1, -1);
+    return model.decode(as_tokens(ids, from, device), depth, cache).select(1, -1);
+  };
+
+  auto t0 = Clock::now();
+  torch::Tensor logits = read_window(window);
+  r.prefill_seconds = seconds_since(t0);
+  t0 = Clock::now();
+  for (int64_t i = 0; i < o.max_tokens; ++i) {
+    const int64_t next = sample_next(logits, o.sampling, gen)[0].item<int64_t>();
+    ids.push_back(next);
+    r.text += static_cast<char>(next);
+    ++r.tokens;
+    if (!o.stop.empty() && r.text.size() >= o.stop.size() &&
+        r.text.compare(r.text.size() - o.stop.size(), o.stop.size(), o.stop) == 0) {
+      r.text.resize(r.text.size() - o.stop.size());
+      r.stopped = true;
+      break;
+    }
+    if (i + 1 == o.max_tokens) break;
+    if (!o.use_cache) {
+      logits = read_window(window);
+    } else if (cache.length >= window) {
+      ++r.refills;
+      logits = read_window(std::max<int64_t>(1, window / 2));
+    } else {
+      logits = model.decode(torch::full({1, 1}, next, torch::TensorOptions().dtype(torch::kLong).device(device)),
+                            depth, cache).select(1, -1);
+    }
+  }
+  r.decode_seconds = seconds_since(t0);
+  model.train(was_training);
+  return r;
+}
+
+}  // namespace lpa

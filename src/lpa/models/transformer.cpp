@@ -1,0 +1,142 @@
+#include "lpa/models/transformer.h"
+
+#include <cmath>
+
+#include "lpa/data/text_classification_dataset.h"
+#include "lpa/errors.h"
+
+namespace lpa {
+
+TransformerHeadImpl::TransformerHeadImpl(int64_t d, int64_t outputs) {
+  ln = register_module("ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
+  if (outputs > 0)
+    proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(d, outputs).bias(false)));
+}
+
+Transformer::Transformer(const ModelSection& c, const DataSpec& spec)
+    : lm_(spec.task == Task::language_model),
+      causal_(c.causal),
+      tied_(lm_ && c.tie_weights),
+      rotary_(c.positions == "rotary"),
+      cls_pool_(c.pool == "cls"),
+      shared_head_(c.head == "shared"),
+      d_(c.width),
+      context_(spec.input_shape.at(0) + (lm_ ? 0 : 1)),
+      outputs_(spec.output_dim),
+      mlp_ratio_(c.mlp_ratio) {
+  if (spec.task == Task::regression) throw UserError("model.type: a transformer reads text data");
+  if (c.head == "per_stage") throw UserError("model.head: per_stage heads exist only for resnet");
+  if (lm_ && !causal_) throw UserError("model.causal: a language model needs causal attention");
+  const int64_t vocabulary = lm_ ? spec.output_dim : kClsToken + 1;
+  embed_ = std::make_shared<EmbeddingImpl>();
+  embed_->tokens = embed_->register_module("tokens", torch::nn::Embedding(vocabulary, d_));
+  if (!rotary_)
+    embed_->positions = embed_->register_module("positions", torch::nn::Embedding(context_, d_));
+  embed_->drop = embed_->register_module("drop", torch::nn::Dropout(c.dropout));
+  register_module("embed", embed_);
+  for (int64_t l = 1; l <= c.depth; ++l)
+    blocks_.push_back(register_module("block" + std::to_string(l),
+                                      TransformerBlock(d_, c.heads, c.mlp_ratio, c.dropout, rotary_)));
+  const int64_t n_heads = shared_head_ ? 1 : c.depth;
+  for (int64_t i = 0; i < n_heads; ++i)
+    heads_.push_back(register_module(shared_head_ ? "head" : "head" + std::to_string(i + 1),
+                                     TransformerHead(d_, tied_ ? 0 : outputs_)));
+
+  // GPT-2 initialisation: N(0, 0.02), zero biases; the projections that write into the residual
+  // stream are scaled by 1/sqrt(2 depth) (times model.init_scale) so depth does not blow it up.
+  torch::NoGradGuard g;
+  const double resid_std = 0.02 * c.init_scale / std::sqrt(2.0 * c.depth);
+  for (auto& p : named_parameters()) {
+    const std::string& name = p.key();
+    torch::Tensor& w = p.value();
+    const bool residual_out = name.find("attn.proj.weight") != std::string::npos ||
+                              name.find("fc2.weight") != std::string::npos;
+    if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0) w.zero_();
+    else if (w.dim() == 2) w.normal_(0.0, residual_out ? resid_std : 0.02);
+  }
+}
+
+torch::nn::Module& Transformer::head_module(int64_t l) { return *heads_.at(shared_head_ ? 0 : l - 1); }
+
+torch::Tensor Transformer::embed(const torch::Tensor& tokens, int64_t offset) {
+  const int64_t t = tokens.size(1);
+  if (!rotary_ && offset + t > context_)
+    throw UserError("a sequence of " + std::to_string(offset + t) + " tokens exceeds the " +
+                    std::to_string(context_) + " learned positions (data.seq_len)");
+  torch::Tensor h = embed_->tokens->forward(tokens);
+  if (!rotary_)
+    h = h + embed_->positions->forward(torch::arange(offset, offset + t, tokens.options().dtype(torch::kLong)));
+  return embed_->drop->forward(h);
+}
+
+torch::Tensor Transformer::stem(const torch::Tensor& x) {
+  torch::Tensor tokens = x.to(torch::kLong);
+  keep_ = torch::Tensor();
+  if (lm_) {
+    const int64_t t = tokens.size(1);
+    allowed_ = torch::ones({t, t}, tokens.options().dtype(torch::kBool)).tril();
+    return embed(tokens, 0);
+  }
+  // Classifier: drop the padding columns the whole batch shares (documents are padded at the
+  // end), then put [CLS] first so that no position ever attends to padding only.
+  const int64_t used = tokens.ne(kPadToken).sum(1).max().item<int64_t>();
+  tokens = torch::cat({torch::full({tokens.size(0), 1}, kClsToken, tokens.options()),
+                       tokens.narrow(1, 0, used)}, 1);
+  keep_ = tokens.ne(kPadToken);
+  const int64_t b = tokens.size(0), s = tokens.size(1);
+  allowed_ = keep_.view({b, 1, 1, s});
+  if (causal_) allowed_ = allowed_.logical_and(torch::ones({s, s}, keep_.options()).tril());
+  return embed(tokens, 0);
+}
+
+torch::Tensor Transformer::block(int64_t l, const torch::Tensor& h) {
+  return blocks_.at(l - 1)->forward(h, allowed_, 0);
+}
+
+torch::Tensor Transformer::head(int64_t l, const torch::Tensor& h) {
+  auto& hd = heads_.at(shared_head_ ? 0 : l - 1);
+  torch::Tensor z = hd->ln->forward(h);
+  if (lm_) return tied_ ? torch::nn::functional::linear(z, embed_->tokens->weight) : hd->proj->forward(z);
+  torch::Tensor pooled;
+  if (cls_pool_) {
+    pooled = z.select(1, 0);
+  } else {
+    torch::Tensor m = keep_.unsqueeze(-1).to(z.dtype());
+    pooled = (z * m).sum(1) / m.sum(1);
+  }
+  return hd->proj->forward(pooled);
+}
+
+torch::Tensor Transformer::decode(const torch::Tensor& tokens, int64_t d, KvCache& cache) {
+  if (!lm_) throw std::logic_error("decode() is for language models");
+  check_depth(d);
+  if (cache.k.empty()) {
+    cache.k.assign(d, torch::Tensor());
+    cache.v.assign(d, torch::Tensor());
+  }
+  if (static_cast<int64_t>(cache.k.size()) != d)
+    throw std::logic_error("a KV cache serves the depth it was filled at");
+  const int64_t t = tokens.size(1), offset = cache.length;
+  torch::Tensor h = embed(tokens.to(torch::kLong), offset);
+  // New query i sits at offset + i and sees every key up to there; one token sees them all.
+  torch::Tensor allowed;
+  if (t > 1) allowed = torch::ones({t, offset + t}, tokens.options().dtype(torch::kBool)).tril(offset);
+  for (int64_t l = 1; l <= d; ++l) h = blocks_[l - 1]->forward(h, allowed, offset, &cache.k[l - 1], &cache.v[l - 1]);
+  cache.length += t;
+  return head(d, h);
+}
+
+double Transformer::flops_per_sample(int64_t d) const {
+  const double t = static_cast<double>(context_), w = static_cast<double>(d_);
+  const double hidden = std::max<double>(1.0, std::llround(w * mlp_ratio_));
+  // Per token and block: qkv + output projections, the MLP, and attention scores + mixing.
+  const double per_block = t * (2.0 * (4.0 * w * w + 2.0 * w * hidden) + 4.0 * t * w);
+  const double head = lm_ ? t * 2.0 * w * outputs_ : 2.0 * w * outputs_;
+  return d * per_block + head;
+}
+
+ModelPtr make_transformer(const ExperimentConfig& cfg, const DataSpec& spec) {
+  return std::make_shared<Transformer>(cfg.model, spec);
+}
+
+}  // namespace lpa

@@ -1,0 +1,107 @@
+// Data-parallel `lpa train`: two processes (torchrun-style environment, Gloo over 127.0.0.1)
+// against one process with the same global batch.
+#include <unistd.h>
+
+#include "catch.h"
+#include "lpa/dist/communicator.h"
+#include "run_state.h"
+#include "test_support.h"
+
+using namespace lpa;
+
+namespace {
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+bool have_gloo() {
+  auto b = dist::available_backends();
+  return std::find(b.begin(), b.end(), "gloo") != b.end();
+}
+
+std::vector<std::string> worker_env(int rank, int world, int port) {
+  return {"RANK=" + std::to_string(rank), "WORLD_SIZE=" + std::to_string(world),
+          "LOCAL_RANK=" + std::to_string(rank), "LOCAL_WORLD_SIZE=" + std::to_string(world),
+          "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + std::to_string(port)};
+}
+
+// Numeric cells of a CSV (header skipped), in order.
+std::vector<double> numbers(const std::string& path, size_t skip_columns, size_t drop_last = 0) {
+  std::vector<double> v;
+  auto rows = test::csv_rows(path);
+  for (size_t r = 1; r < rows.size(); ++r)
+    for (size_t c = skip_columns; c + drop_last < rows[r].size(); ++c) v.push_back(std::stod(rows[r][c]));
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("cli data parallel: 2 processes match 1 process with the same global batch to 1e-5") {
+  if (!have_gloo()) {
+    WARN("skipped: this build has no Gloo (install libgloo-dev and rebuild)");
+    return;
+  }
+  test::TempDir dir("ddp");
+  const std::string cfg = dir.file("c.yaml"), one = dir.file("one"), two = dir.file("two");
+  test::write_text(cfg, test::tiny_surface_yaml("ddp", 60));
+  const std::vector<std::string> args_two = {"train", "--config", cfg, "--run-dir", two};
+  auto r1 = test::run_lpa("train --config " + cfg + " --run-dir " + one);
+  REQUIRE(r1.exit_code == 0);
+
+  const int port = test::free_tcp_port();
+  pid_t p0 = test::spawn_lpa(args_two, dir.file("rank0.log"), worker_env(0, 2, port));
+  pid_t p1 = test::spawn_lpa(args_two, dir.file("rank1.log"), worker_env(1, 2, port));
+  const int e0 = test::wait_exit(p0), e1 = test::wait_exit(p1);
+  const std::string log0 = test::read_text(dir.file("rank0.log")), log1 = test::read_text(dir.file("rank1.log"));
+  INFO("rank 0:\n" << log0 << "\nrank 1:\n" << log1);
+  REQUIRE(e0 == 0);
+  REQUIRE(e1 == 0);
+
+  const double diff = test::max_abs_diff(test::run_weights(one), test::run_weights(two));
+  INFO("largest weight difference after 60 steps: " << diff);
+  CHECK(diff <= 1e-5);
+  // Training losses (step, epoch, lr, loss, per-depth; not speed/time) and final metrics agree.
+  auto l1 = numbers(one + "/train_log.csv", 0, 2), l2 = numbers(two + "/train_log.csv", 0, 2);
+  REQUIRE(l1.size() == l2.size());
+  for (size_t i = 0; i < l1.size(); ++i) CHECK(l2[i] == Approx(l1[i]).epsilon(1e-4).margin(1e-6));
+  auto m1 = numbers(one + "/per_depth.csv", 2), m2 = numbers(two + "/per_depth.csv", 2);
+  REQUIRE(m1.size() == m2.size());
+  for (size_t i = 0; i < m1.size(); ++i) CHECK(m2[i] == Approx(m1[i]).epsilon(1e-4).margin(1e-6));
+  // One writer: rank 0 prints the table and records the world size; rank 1 stays quiet.
+  CHECK(contains(test::read_text(two + "/config.yaml"), "processes: 2"));
+  CHECK(contains(log0, "run directory: " + two));
+  CHECK_FALSE(contains(log1, "run directory:"));
+}
+
+TEST_CASE("cli data parallel: a global batch that does not split evenly is refused") {
+  test::TempDir dir("ddp_batch");
+  const std::string cfg = dir.file("c.yaml");
+  test::write_text(cfg, test::tiny_surface_yaml("ddp_batch", 10));
+  auto r = test::run_shell("RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=1 OMP_NUM_THREADS=1 " +
+                           std::string(LPA_BINARY) + " train --config " + cfg + " --run-dir " + dir.file("run") +
+                           " --set data.batch_size=33");
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "data.batch_size"));
+  CHECK(contains(r.output, "does not split evenly over 2"));
+  r = test::run_shell("RANK=0 WORLD_SIZE=2 OMP_NUM_THREADS=1 " + std::string(LPA_BINARY) + " train --config " + cfg);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "--run-dir"));
+}
+
+TEST_CASE("cli data parallel: torchrun launches the workers") {
+  if (!have_gloo() || test::run_shell("command -v torchrun").exit_code != 0) {
+    WARN("skipped: torchrun (python3-torch) or Gloo is not installed");
+    return;
+  }
+  test::TempDir dir("torchrun");
+  const std::string cfg = dir.file("c.yaml"), run = dir.file("run");
+  test::write_text(cfg, test::tiny_surface_yaml("torchrun", 20));
+  // --redirects/--tee 1: Debian's torchrun 1.13 fails on Python 3.11 with their default (0).
+  auto r = test::run_shell("OMP_NUM_THREADS=1 torchrun --nproc_per_node=2 --master_port=" +
+                           std::to_string(test::free_tcp_port()) + " --redirects=1 --tee=1 --no_python " +
+                           LPA_BINARY + " train --config " + cfg + " --run-dir " + run);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.output, "data parallel: 2 processes (torchrun)"));
+  CHECK(contains(test::read_text(run + "/config.yaml"), "processes: 2"));
+  CHECK(test::csv_rows(run + "/per_depth.csv").size() == 5);  // header + depths 1..4
+}

@@ -1,0 +1,100 @@
+#include "catch.h"
+#include "lpa/errors.h"
+#include "lpa/io/files.h"
+#include "lpa/sweep/sweep.h"
+#include "test_support.h"
+
+using namespace lpa;
+
+namespace {
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+}  // namespace
+
+TEST_CASE("sweep: grid x list x seeds, in order, with run directories") {
+  auto s = parse_sweep(
+      "base: ../surface.yaml\n"
+      "set: [train.steps=5]\n"
+      "grid:\n  loss.kind: [e2e, lpa]\n  model.depth: [2, 4]\n"
+      "list:\n  - [loss.mode=joint]\n  - [loss.mode=local, loss.weights=linear]\n"
+      "seeds: [0, 7]\n",
+      "sweeps/demo.yaml");
+  CHECK(s.name == "demo");
+  CHECK(s.base_config == "surface.yaml");  // relative to the sweep file
+  REQUIRE(s.tasks.size() == 16);
+  CHECK(s.tasks[0].overrides ==
+        std::vector<std::string>{"train.steps=5", "loss.kind=e2e", "model.depth=2", "loss.mode=joint", "train.seed=0"});
+  CHECK(s.tasks[1].overrides.back() == "train.seed=7");
+  CHECK(s.tasks[3].overrides ==
+        std::vector<std::string>{"train.steps=5", "loss.kind=e2e", "model.depth=2", "loss.mode=local",
+                                 "loss.weights=linear", "train.seed=7"});
+  CHECK(s.tasks[15].overrides[1] == "loss.kind=lpa");
+  CHECK(s.tasks[15].overrides[2] == "model.depth=4");
+  CHECK(s.tasks[15].run_dir == "runs/sweeps/demo/task_015");
+  // Only a list, no seeds; name and root from the file.
+  auto l = parse_sweep("base: /abs/c.yaml\nname: x\nroot: out\nlist:\n  - [a.b=1]\n  - [a.b=2]\n", "s.yaml");
+  REQUIRE(l.tasks.size() == 2);
+  CHECK(l.base_config == "/abs/c.yaml");
+  CHECK(l.tasks[1].overrides == std::vector<std::string>{"a.b=2"});
+  CHECK(l.tasks[1].run_dir == "out/x/task_001");
+}
+
+TEST_CASE("sweep: bad sweep files name the file, line and key") {
+  auto err = [](const std::string& text) {
+    try {
+      parse_sweep(text, "s.yaml");
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(contains(err("set: [a.b=1]\n"), "base: missing"));
+  CHECK(contains(err("base: c.yaml\nseed: [1]\n"), "s.yaml:2: seed: unknown sweep key (did you mean seeds?)"));
+  CHECK(contains(err("base: c.yaml\ngrid:\n  loss.kind: []\n"), "expected a non-empty list"));
+  CHECK(contains(err("base: c.yaml\nlist:\n  - [train.steps]\n"), "'train.steps' is not section.key=value"));
+  CHECK(contains(err("base: c.yaml\nseeds: [1, x]\n"), "'x' is not a non-negative integer"));
+  CHECK(contains(err("base: [c.yaml\n"), "YAML syntax error"));
+}
+
+TEST_CASE("cli sweep: --list, --task I and --all") {
+  test::TempDir dir("sweep");
+  test::write_text(dir.file("base.yaml"), test::tiny_surface_yaml("sw", 10));
+  test::write_text(dir.file("s.yaml"), "base: base.yaml\nroot: " + dir.file("runs") +
+                                           "\nset: [eval.every=10]\nlist:\n  - [loss.kind=e2e]\n  - [loss.kind=lpa]\n");
+  auto r = test::run_lpa("sweep " + dir.file("s.yaml") + " --list");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.output, "# 2 tasks"));
+  CHECK(contains(r.output, "1\t" + dir.file("runs") + "/s/task_001\teval.every=10 loss.kind=lpa"));
+
+  r = test::run_lpa("sweep " + dir.file("s.yaml") + " --task 1");
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(test::read_text(dir.file("runs/s/task_001/config.yaml")), "kind: lpa"));
+  CHECK_FALSE(file_exists(dir.file("runs/s/task_000/config.yaml")));
+
+  r = test::run_lpa("sweep " + dir.file("s.yaml") + " --all");  // task 1 is done: only task 0 trains
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.output, "task 1 already finished"));
+  CHECK(contains(test::read_text(dir.file("runs/s/task_000/config.yaml")), "kind: e2e"));
+  CHECK(file_exists(dir.file("runs/s/task_000/per_depth.csv")));
+
+  r = test::run_lpa("sweep " + dir.file("s.yaml") + " --task 2");
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "--task 2 but the sweep has 2 tasks"));
+  r = test::run_lpa("sweep " + dir.file("s.yaml"));
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "--list, --task I or --all"));
+  // A bad override is caught at --list, naming the task.
+  test::write_text(dir.file("bad.yaml"), "base: base.yaml\nlist:\n  - [loss.kind=e2e]\n  - [model.depht=3]\n");
+  r = test::run_lpa("sweep " + dir.file("bad.yaml") + " --list");
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "task 1"));
+  CHECK(contains(r.output, "model.depth"));
+}
+
+TEST_CASE("cli sweep: the shipped sweep expands to 12 valid tasks") {
+  auto r = test::run_lpa("sweep " + test::source_dir() + "/configs/sweeps/surface_lpa_vs_e2e.yaml --list");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.output, "# 12 tasks"));
+  CHECK(contains(r.output, "--array=0-11"));
+}
