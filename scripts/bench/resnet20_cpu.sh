@@ -47,15 +47,19 @@ rates = [float(r["samples_per_s"]) for r in rows if int(r["step"]) > 10]
 print(f"{statistics.median(rates):.2f}")
 PY
 }
-lpa_ips=$(lpa_rate true)
+py_rate() { $py scripts/bench/resnet_train_step.py --threads "$threads" --batch 128 --steps 30 --warmup 5 | awk '{print $2}'; }
+# Python before and after lpa, averaged, so a change in machine load hits both sides alike.
+py_before=$(py_rate)
 lpa_plain_ips=$(lpa_rate false)
-py_ips=$($py scripts/bench/resnet_train_step.py --threads "$threads" --batch 128 --steps 30 --warmup 5 | awk '{print $2}')
+lpa_ips=$(lpa_rate true)
+py_after=$(py_rate)
+py_ips=$($py -c "print(f'{($py_before + $py_after) / 2:.2f}')")
 ratio=$($py -c "print(f'{$lpa_plain_ips / $py_ips:.2f}')")
 ratio_aug=$($py -c "print(f'{$lpa_ips / $py_ips:.2f}')")
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
-echo "ResNet-20 training step, batch 128, 3x32x32, $threads thread(s), $cpu"
+echo "ResNet-20 training step, batch 128, 3x32x32, $threads thread(s), $cpu, load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  lpa (C++ LibTorch):       $lpa_ips images/s (crop + flip on every batch)"
 echo "  lpa without augmentation: $lpa_plain_ips images/s"
-echo "  PyTorch Python:           $py_ips images/s (no augmentation)"
+echo "  PyTorch Python:           $py_ips images/s (no augmentation; $py_before before lpa, $py_after after)"
 echo "  ratio lpa / PyTorch:      $ratio (same work)"
 echo "  ratio with lpa's augmentation: $ratio_aug"
