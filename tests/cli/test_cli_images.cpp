@@ -65,6 +65,15 @@ TEST_CASE("cli images: a tiny ResNet trains on IDX files and reports every depth
   INFO(e.output);
   REQUIRE(e.exit_code == 0);
   CHECK(read_csv(run + "/per_depth.csv") == per);
+  // Early exit on a ResNet: the calibrated threshold reaches the target on val, or the most
+  // accurate threshold is taken; either way the test result is reported and the curve written.
+  auto ee = run_lpa("eval --run " + run + " --early-exit confidence --target-accuracy 0.5");
+  INFO(ee.output);
+  REQUIRE(ee.exit_code == 0);
+  CHECK(contains(ee.output, "test: accuracy"));
+  auto curve = read_csv(run + "/early_exit.csv");
+  REQUIRE(curve.size() > 2);
+  CHECK(curve.front()[7] == "exit_d3");
 }
 
 TEST_CASE("cli images: residual_mlp on flattened CIFAR-10 files") {

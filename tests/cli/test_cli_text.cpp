@@ -126,4 +126,20 @@ TEST_CASE("cli text: a classifier from label folders reports accuracy, nll and f
   auto g = run_lpa("generate --run " + dir.file("run") + " --prompt x");
   CHECK(g.exit_code == 2);
   CHECK(contains(g.output, "generate needs a language-model run (data.type: text)"));
+  // Early exit serves text classifiers too: calibrated on val for a compute budget.
+  auto ee = run_lpa("eval --run " + dir.file("run") + " --early-exit entropy --budget 1.5");
+  INFO(ee.output);
+  REQUIRE(ee.exit_code == 0);
+  CHECK(contains(ee.output, "calibrated on val for average depth <= 1.5"));
+  auto curve = read_csv(dir.file("run/early_exit.csv"));
+  REQUIRE(curve.front().size() == 8);  // split threshold accuracy avg_depth avg_mflops exit_d1 exit_d2 calibrated
+  CHECK(curve.front()[6] == "exit_d2");
+  int calibrated_val = 0;
+  for (size_t i = 1; i < curve.size(); ++i)
+    if (curve[i][0] == "val" && curve[i][7] == "1") {
+      ++calibrated_val;
+      CHECK(std::stod(curve[i][3]) <= 1.5);
+      CHECK(std::stod(curve[i][5]) + std::stod(curve[i][6]) == Approx(1.0));  // every sample exits once
+    }
+  CHECK(calibrated_val == 1);
 }
