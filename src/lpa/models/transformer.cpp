@@ -69,12 +69,18 @@ torch::Tensor Transformer::embed(const torch::Tensor& tokens, int64_t offset) {
   return embed_->drop->forward(h);
 }
 
+RotaryAngles Transformer::angles_for(int64_t t, int64_t offset, const torch::Device& device) const {
+  if (!rotary_) return {};
+  return rotary_angles(t, offset, blocks_.front()->attn->head_dim, device);
+}
+
 torch::Tensor Transformer::stem(const torch::Tensor& x) {
   torch::Tensor tokens = x.to(torch::kLong);
   keep_ = torch::Tensor();
   if (lm_) {
     const int64_t t = tokens.size(1);
     allowed_ = torch::ones({t, t}, tokens.options().dtype(torch::kBool)).tril();
+    angles_ = angles_for(t, 0, tokens.device());
     return embed(tokens, 0);
   }
   // Classifier: drop the padding columns the whole batch shares (documents are padded at the
@@ -86,11 +92,12 @@ torch::Tensor Transformer::stem(const torch::Tensor& x) {
   const int64_t b = tokens.size(0), s = tokens.size(1);
   allowed_ = keep_.view({b, 1, 1, s});
   if (causal_) allowed_ = allowed_.logical_and(torch::ones({s, s}, keep_.options()).tril());
+  angles_ = angles_for(s, 0, tokens.device());
   return embed(tokens, 0);
 }
 
 torch::Tensor Transformer::block(int64_t l, const torch::Tensor& h) {
-  return blocks_.at(l - 1)->forward(h, allowed_, 0);
+  return blocks_.at(l - 1)->forward(h, allowed_, angles_);
 }
 
 torch::Tensor Transformer::head(int64_t l, const torch::Tensor& h) {
@@ -121,7 +128,8 @@ torch::Tensor Transformer::decode(const torch::Tensor& tokens, int64_t d, KvCach
   // New query i sits at offset + i and sees every key up to there; one token sees them all.
   torch::Tensor allowed;
   if (t > 1) allowed = torch::ones({t, offset + t}, tokens.options().dtype(torch::kBool)).tril(offset);
-  for (int64_t l = 1; l <= d; ++l) h = blocks_[l - 1]->forward(h, allowed, offset, &cache.k[l - 1], &cache.v[l - 1]);
+  const RotaryAngles angles = angles_for(t, offset, tokens.device());
+  for (int64_t l = 1; l <= d; ++l) h = blocks_[l - 1]->forward(h, allowed, angles, &cache.k[l - 1], &cache.v[l - 1]);
   cache.length += t;
   return head(d, h);
 }

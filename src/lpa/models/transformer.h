@@ -52,6 +52,8 @@ class Transformer : public DepthwiseModel {
 
  private:
   torch::Tensor embed(const torch::Tensor& tokens, int64_t offset);
+  // Rotary angles for t positions from `offset` (empty with learned positions).
+  RotaryAngles angles_for(int64_t t, int64_t offset, const torch::Device& device) const;
 
   struct EmbeddingImpl : torch::nn::Module {
     torch::nn::Embedding tokens{nullptr}, positions{nullptr};  // positions: learned only
@@ -65,6 +67,7 @@ class Transformer : public DepthwiseModel {
   std::vector<TransformerHead> heads_;
   torch::Tensor allowed_;  // attention mask of the current batch (undefined: all allowed)
   torch::Tensor keep_;     // classifier: [B, T] true where a position is not padding
+  RotaryAngles angles_;    // rotary angles of the current batch, shared by every block
 };
 
 ModelPtr make_transformer(const ExperimentConfig& cfg, const DataSpec& spec);

@@ -5,12 +5,17 @@
 
 namespace lpa {
 
-torch::Tensor apply_rotary(const torch::Tensor& x, int64_t offset) {
-  const int64_t t = x.size(2), dim = x.size(3), half = dim / 2;
-  auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(x.device());
-  torch::Tensor inv_freq = torch::pow(10000.0, -torch::arange(0, half, opts) * (2.0 / dim));
+RotaryAngles rotary_angles(int64_t t, int64_t offset, int64_t head_dim, const torch::Device& device) {
+  const int64_t half = head_dim / 2;
+  auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  torch::Tensor inv_freq = torch::pow(10000.0, -torch::arange(0, half, opts) * (2.0 / head_dim));
   torch::Tensor angle = torch::outer(torch::arange(offset, offset + t, opts), inv_freq);  // [T, half]
-  torch::Tensor cos = angle.cos().to(x.dtype()), sin = angle.sin().to(x.dtype());
+  return {angle.cos(), angle.sin()};
+}
+
+torch::Tensor apply_rotary(const torch::Tensor& x, const RotaryAngles& r) {
+  const int64_t half = x.size(3) / 2;
+  torch::Tensor cos = r.cos.to(x.dtype()), sin = r.sin.to(x.dtype());
   torch::Tensor x1 = x.narrow(3, 0, half), x2 = x.narrow(3, half, half);
   return torch::cat({x1 * cos - x2 * sin, x1 * sin + x2 * cos}, 3);
 }
@@ -23,15 +28,15 @@ SelfAttentionImpl::SelfAttentionImpl(int64_t d, int64_t h, double dropout, bool 
 }
 
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& allowed,
-                                         int64_t offset, torch::Tensor* k_cache,
+                                         const RotaryAngles& angles, torch::Tensor* k_cache,
                                          torch::Tensor* v_cache) {
   const int64_t b = x.size(0), t = x.size(1);
   // [B, T, 3, H, hd] -> three [B, H, T, hd]
   auto parts = qkv->forward(x).view({b, t, 3, heads, head_dim}).permute({2, 0, 3, 1, 4}).unbind(0);
   torch::Tensor q = parts[0], k = parts[1], v = parts[2];
   if (rotary) {
-    q = apply_rotary(q, offset);
-    k = apply_rotary(k, offset);
+    q = apply_rotary(q, angles);
+    k = apply_rotary(k, angles);
   }
   if (k_cache) {
     if (k_cache->defined()) {
@@ -61,9 +66,9 @@ TransformerBlockImpl::TransformerBlockImpl(int64_t d, int64_t heads, double mlp_
 }
 
 torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& h, const torch::Tensor& allowed,
-                                            int64_t offset, torch::Tensor* k_cache,
+                                            const RotaryAngles& angles, torch::Tensor* k_cache,
                                             torch::Tensor* v_cache) {
-  torch::Tensor x = h + drop->forward(attn->forward(ln1->forward(h), allowed, offset, k_cache, v_cache));
+  torch::Tensor x = h + drop->forward(attn->forward(ln1->forward(h), allowed, angles, k_cache, v_cache));
   return x + drop->forward(fc2->forward(torch::gelu(fc1->forward(ln2->forward(x)))));
 }
 
