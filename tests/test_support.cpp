@@ -10,6 +10,8 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -30,6 +32,16 @@ TempDir::TempDir(const std::string& tag) {
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path, ec);
+}
+
+void skip(const std::string& reason) {
+  const char* require = std::getenv("LPA_REQUIRE_ALL");
+  if (require && std::string(require) == "1") {
+    std::cerr << "FAILED (LPA_REQUIRE_ALL=1 forbids skipping): " << reason << std::endl;
+    std::_Exit(1);
+  }
+  std::cerr << "SKIPPED: " << reason << std::endl;
+  std::_Exit(kSkipExitCode);
 }
 
 CommandResult run_shell(const std::string& command) {

@@ -7,6 +7,14 @@
 
 namespace lpa::test {
 
+// Exit code of a test process that skipped (CTest's SKIP_RETURN_CODE for every test).
+constexpr int kSkipExitCode = 77;
+
+// Ends this test case as SKIPPED: prints the reason and exits with kSkipExitCode, which CTest
+// reports as "Not Run (Skipped)", never as passed. With LPA_REQUIRE_ALL=1 (CI) a skip is a
+// failure instead: the environment must provide everything the suite covers.
+[[noreturn]] void skip(const std::string& reason);
+
 // A fresh folder under the build tree, removed when the object dies.
 struct TempDir {
   explicit TempDir(const std::string& tag);

@@ -37,8 +37,7 @@ std::vector<double> numbers(const std::string& path, size_t skip_columns, size_t
 
 TEST_CASE("cli data parallel: 2 processes match 1 process with the same global batch to 1e-5") {
   if (!have_gloo()) {
-    WARN("skipped: this build has no Gloo (install libgloo-dev and rebuild)");
-    return;
+    lpa::test::skip("this build has no Gloo (install libgloo-dev and rebuild)");
   }
   test::TempDir dir("ddp");
   const std::string cfg = dir.file("c.yaml"), one = dir.file("one"), two = dir.file("two");
@@ -89,8 +88,7 @@ TEST_CASE("cli data parallel: a global batch that does not split evenly is refus
 
 TEST_CASE("cli data parallel: torchrun launches the workers") {
   if (!have_gloo() || test::run_shell("command -v torchrun").exit_code != 0) {
-    WARN("skipped: torchrun (python3-torch) or Gloo is not installed");
-    return;
+    lpa::test::skip("torchrun (python3-torch) or Gloo is not installed");
   }
   test::TempDir dir("torchrun");
   const std::string cfg = dir.file("c.yaml"), run = dir.file("run");

@@ -169,8 +169,7 @@ TEST_CASE("idx dataset: bad files name the file and the problem") {
 TEST_CASE("idx dataset: Debian's Fashion-MNIST is the default root", "[real-data]") {
   // Reads the real 60000 + 10000 images when the package is installed (scripts/setup.sh does).
   if (find_plain_or_gz("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte").empty()) {
-    WARN("dataset-fashion-mnist is not installed; skipped");
-    return;
+    lpa::test::skip("dataset-fashion-mnist is not installed");
   }
   auto data = make_dataset(parse_config("data:\n  type: idx\n  val_fraction: 0.1\n", "t.yaml"));
   CHECK(data->size(Split::train) == 54000);

@@ -25,6 +25,9 @@ import tempfile
 try:
     import torch
 except ImportError as e:  # pragma: no cover - depends on the machine
+    if os.environ.get("LPA_REQUIRE_ALL") == "1":  # CI: a skip is a failure
+        print(f"FAILED: cannot import torch ({e}) and LPA_REQUIRE_ALL=1", file=sys.stderr)
+        sys.exit(1)
     print(f"SKIP: cannot import torch ({e}); install python3-torch", file=sys.stderr)
     sys.exit(77)
 

@@ -101,8 +101,7 @@ std::vector<std::string> wait_for_job(const std::string& id, int expected_record
 TEST_CASE("slurm: a 2-task data-parallel job (srun) matches a 1-process run", "[slurm]") {
   const std::string why = ensure_cluster();
   if (!why.empty()) {
-    WARN("skipped: Slurm cannot start here: " << why);
-    return;
+    lpa::test::skip("Slurm cannot start here: " + why);
   }
   test::TempDir dir("slurm_ddp");
   const std::string cfg = dir.file("c.yaml"), one = dir.file("one"), two = dir.file("two");
@@ -126,8 +125,7 @@ TEST_CASE("slurm: a 2-task data-parallel job (srun) matches a 1-process run", "[
 TEST_CASE("slurm: an array job runs one sweep task per element", "[slurm]") {
   const std::string why = ensure_cluster();
   if (!why.empty()) {
-    WARN("skipped: Slurm cannot start here: " << why);
-    return;
+    lpa::test::skip("Slurm cannot start here: " + why);
   }
   test::TempDir dir("slurm_array");
   test::write_text(dir.file("base.yaml"), test::tiny_surface_yaml("slurm_array", 30));
@@ -151,8 +149,7 @@ TEST_CASE("slurm: an array job runs one sweep task per element", "[slurm]") {
 TEST_CASE("slurm: a job requeued mid-training ends equal to an uninterrupted run", "[slurm]") {
   const std::string why = ensure_cluster();
   if (!why.empty()) {
-    WARN("skipped: Slurm cannot start here: " << why);
-    return;
+    lpa::test::skip("Slurm cannot start here: " + why);
   }
   test::TempDir dir("slurm_requeue");
   const std::string cfg = dir.file("c.yaml"), ref = dir.file("ref"), run = dir.file("run");
