@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "catch.h"
+#include "cli/early_exit_curve.h"
 #include "image_fixtures.h"
 #include "lpa/io/csv_writer.h"
 #include "test_support.h"
@@ -71,9 +72,9 @@ TEST_CASE("cli images: a tiny ResNet trains on IDX files and reports every depth
   INFO(ee.output);
   REQUIRE(ee.exit_code == 0);
   CHECK(contains(ee.output, "test: accuracy"));
-  auto curve = read_csv(run + "/early_exit.csv");
-  REQUIRE(curve.size() > 2);
-  CHECK(curve.front()[7] == "exit_d3");
+  auto val = run_lpa("eval --run " + run + " --split val --depths all");
+  REQUIRE(val.exit_code == 0);
+  test::check_early_exit_curve(run);
 }
 
 TEST_CASE("cli images: residual_mlp on flattened CIFAR-10 files") {

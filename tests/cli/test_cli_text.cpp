@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "catch.h"
+#include "cli/early_exit_curve.h"
 #include "lpa/io/csv_writer.h"
 #include "test_support.h"
 
@@ -142,4 +143,7 @@ TEST_CASE("cli text: a classifier from label folders reports accuracy, nll and f
       CHECK(std::stod(curve[i][5]) + std::stod(curve[i][6]) == Approx(1.0));  // every sample exits once
     }
   CHECK(calibrated_val == 1);
+  auto val = run_lpa("eval --run " + dir.file("run") + " --split val --depths all");
+  REQUIRE(val.exit_code == 0);
+  test::check_early_exit_curve(dir.file("run"));
 }

@@ -122,6 +122,27 @@ TEST_CASE("idx dataset: seeded validation split carved from train - flatten") {
   CHECK(torch::equal(all(d, Split::val).y, va.y));
 }
 
+// Guards crop_padding_ and flip_ taken from data.crop_padding / data.flip (image_dataset.cpp):
+// augmented training batches differ from plain ones only by what those keys allow.
+TEST_CASE("idx dataset: data.crop_padding and data.flip shape the augmentation") {
+  test::TempDir dir("idxaug");
+  test::write_idx_files(dir.path, 64, 8, 8, 8, 10, false);
+  auto batch = [&](const std::string& keys, bool augment) {
+    torch::manual_seed(11);
+    auto d = make_dataset(idx_config(dir.path, keys));
+    return d->get(Split::train, torch::arange(64, torch::kLong), augment).x;
+  };
+  const auto plain = batch("", false);
+  CHECK(torch::equal(batch("  crop_padding: 0\n  flip: false\n", true), plain));  // nothing to do
+  const auto flipped = batch("  crop_padding: 0\n  flip: true\n", true);
+  CHECK_FALSE(torch::equal(flipped, plain));
+  // Without padding, every augmented image is the image or its mirror.
+  auto same = flipped.eq(plain).flatten(1).all(1), mirrored = flipped.eq(plain.flip({3})).flatten(1).all(1);
+  CHECK(same.logical_or(mirrored).all().item<bool>());
+  const auto shifted = batch("  crop_padding: 2\n  flip: false\n", true);
+  CHECK_FALSE(torch::equal(shifted, plain));
+}
+
 TEST_CASE("idx dataset: bad files name the file and the problem") {
   test::TempDir dir("idxbad");
   test::write_idx_files(dir.path, 30, 10, 6, 6, 4, false);

@@ -49,6 +49,11 @@ TEST_CASE("surface: grid sampling and bad names") {
   auto cfg = parse_config("data:\n  function: sincos\n  sampling: grid\n  n_train: 100\n", "t.yaml");
   auto d = make_dataset(cfg);
   CHECK(d->size(Split::train) == 100);  // 10 x 10
+  // Guards `d.sampling == "grid"`: a lattice has 10 distinct values per coordinate, uniform
+  // draws have 100.
+  auto x = d->get(Split::train, torch::arange(100, torch::kLong), false).x;
+  CHECK(std::get<0>(torch::_unique(x.select(1, 0))).numel() == 10);
+  CHECK(std::get<0>(torch::_unique(x.select(1, 1))).numel() == 10);
   auto bad = parse_config("data:\n  function: frankee\n", "t.yaml");
   CHECK_THROWS_WITH(make_dataset(bad), Catch::Contains("t.yaml:2: data.function: unknown surface 'frankee' (did you mean franke?)"));
   auto dim = parse_config("data:\n  function: franke\n  dim: 3\n", "t.yaml");
@@ -69,4 +74,18 @@ TEST_CASE("batch sampler: seeded epochs, full batches, exact resume") {
   CHECK(torch::equal(b.next(), a.next()));
   BatchSampler other_seed(10, 4, 8);
   CHECK_FALSE(torch::equal(other_seed.next(), b1));
+}
+
+// Guards `d.seed >= 0 ? d.seed : cfg.train.seed` (surface_dataset.cpp): data.seed fixes the
+// sampled points whatever train.seed is, and -1 follows train.seed.
+TEST_CASE("surface: data.seed fixes the points, -1 follows train.seed") {
+  auto points = [](const std::string& seeds) {
+    auto cfg = parse_config("data:\n  function: franke\n  n_train: 20\n" + seeds, "t.yaml");
+    return make_dataset(cfg)->get(Split::train, torch::arange(20, torch::kLong), false).x;
+  };
+  const auto a = points("  seed: 5\ntrain:\n  seed: 1\n");
+  CHECK(torch::equal(a, points("  seed: 5\ntrain:\n  seed: 2\n")));
+  CHECK_FALSE(torch::equal(a, points("  seed: 6\ntrain:\n  seed: 1\n")));
+  CHECK_FALSE(torch::equal(points("  seed: -1\ntrain:\n  seed: 1\n"), points("  seed: -1\ntrain:\n  seed: 2\n")));
+  CHECK(torch::equal(points("  seed: -1\ntrain:\n  seed: 5\n"), a));
 }

@@ -81,7 +81,7 @@ TEST_CASE("text data: files and folders, empty files, extensions, windows shift 
   test::write_text(dir.file("corpus/b.txt"), "");
   test::write_text(dir.file("corpus/c.json"), "{\"not\": \"read\"}");
   test::write_text(dir.file("corpus/sub/d.txt"), d);
-  auto cfg = parse_config(lm_yaml(dir.file("corpus"), "  val_fraction: 0.1\n  test_fraction: 0.1\n"), "t.yaml");
+  auto cfg = parse_config(lm_yaml(dir.file("corpus"), "  val_fraction: 0.2\n  test_fraction: 0.1\n"), "t.yaml");
   auto data = make_dataset(cfg);
   auto& text = dynamic_cast<TextDataset&>(*data);
   CHECK(text.corpus_bytes() == 300 + 1 + 150);  // a newline keeps a and d apart; c.json skipped
@@ -95,8 +95,21 @@ TEST_CASE("text data: files and folders, empty files, extensions, windows shift 
   const std::string corpus = a + "\n" + d;
   for (Split s : {Split::val, Split::test}) {
     const ByteRange r = text.ranges(s).front();
-    CHECK(r.size() == 45);
+    CHECK(r.size() == (s == Split::val ? 90 : 45));  // data.val_fraction 0.2, data.test_fraction 0.1 of 451
     CHECK(covered_text(*data, s) == corpus.substr(r.begin, covered_text(*data, s).size()));
+  }
+}
+
+// Guards the cut to data.limit_bytes in make_text_dataset: the corpus is the first N bytes.
+TEST_CASE("text data: data.limit_bytes keeps the first bytes of the corpus") {
+  test::TempDir dir("text_limit");
+  test::write_text(dir.file("a.txt"), pattern(300, 1));
+  test::write_text(dir.file("b.txt"), pattern(300, 2));
+  auto whole = make_dataset(parse_config(lm_yaml(dir.path), "t.yaml"));
+  CHECK(dynamic_cast<TextDataset&>(*whole).corpus_bytes() == 601);
+  for (int64_t limit : {200, 450}) {
+    auto data = make_dataset(parse_config(lm_yaml(dir.path, "  limit_bytes: " + std::to_string(limit) + "\n"), "t.yaml"));
+    CHECK(dynamic_cast<TextDataset&>(*data).corpus_bytes() == limit);
   }
 }
 

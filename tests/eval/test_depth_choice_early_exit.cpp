@@ -63,6 +63,11 @@ TEST_CASE("early exit: exit depths, accuracy, compute and fractions for known sc
   CHECK(none.avg_depth == Approx(3.0));
   CHECK(none.accuracy == Approx(1.0));
 
+  // Guards `sureness.ge(t)` (eval/early_exit.cpp): a sample exactly at the threshold exits. The
+  // calibrated thresholds are observed sureness values, so ties are the rule, not the exception.
+  auto tie = apply_exit_threshold(s, 0.9, ExitCriterion::confidence, mflops);
+  CHECK(tie.fraction == std::vector<double>{0.5, 0.0, 0.5});  // samples 0 and 3 exit at d1
+
   auto ts = candidate_thresholds(s, 10);
   CHECK(std::is_sorted(ts.begin(), ts.end()));
   CHECK(apply_exit_threshold(s, ts.front(), ExitCriterion::confidence, mflops).avg_depth == Approx(1.0));

@@ -21,19 +21,14 @@ struct Fixture {
     model = make_model(cfg, spec);
     batch = {torch::randn({16, 2}), torch::randn({16, 1})};
   }
-  // Runs one objective step at `step` of `total`, returns which modules received gradients.
-  std::vector<bool> grads(int64_t step = 0, int64_t total = 100, int64_t depth_term = 0) {
+  // Runs one objective step at `step` of `total`, back-propagates the objective's own loss and
+  // returns which modules received gradients.
+  std::vector<bool> grads(int64_t step = 0, int64_t total = 100) {
     auto obj = make_objective(cfg, Task::regression, 4);
     obj->begin_step(*model, step, total);
     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
     LossOutput out = obj->compute(*model, batch, step, total);
-    if (depth_term > 0) {
-      // Back-propagate one depth's term alone (local mode: it must stop at its block).
-      auto outs = model->forward_all(batch.x, 4, ForwardOptions{true});
-      torch::mse_loss(outs[depth_term - 1], batch.y).backward();
-    } else {
-      out.total.backward();
-    }
+    out.total.backward();
     auto has = [](torch::nn::Module& m) {
       for (auto& p : m.parameters())
         if (p.grad().defined() && p.grad().abs().sum().item<double>() > 0) return true;
@@ -81,18 +76,29 @@ TEST_CASE("objective joint: every head and block gets gradients") {
   for (bool b : f.grads()) CHECK(b);
 }
 
+// Guards `o.stop_gradient = local_` (objectives/objective.cpp) and the mode's dispatch in
+// make_objective: weights that keep only the depth-l term make the objective's own loss that term.
 TEST_CASE("objective local: the depth-l term reaches block l and not the blocks before it") {
   for (int64_t l = 2; l <= 4; ++l) {
-    Fixture f("  kind: lpa\n  mode: local\n");
-    auto g = f.grads(0, 100, l);
+    std::string w = "[";
+    for (int64_t k = 1; k <= 4; ++k) w += std::string(k > 1 ? ", " : "") + (k == l ? "1" : "0");
+    Fixture local("  kind: lpa\n  mode: local\n  weights: " + w + "]\n");
+    auto g = local.grads();
     INFO("depth term " << l);
     CHECK_FALSE(g[0]);  // stem
     for (int64_t k = 1; k <= 4; ++k) CHECK(g[k] == (k == l));
+    for (int64_t k = 1; k <= 4; ++k) CHECK(g[4 + k] == (k == l));  // only head l
+    // The same term in joint mode reaches every block up to l: the cut is local mode's doing.
+    Fixture joint("  kind: lpa\n  mode: joint\n  weights: " + w + "]\n");
+    auto gj = joint.grads();
+    CHECK(gj[0]);
+    for (int64_t k = 1; k <= 4; ++k) CHECK(gj[k] == (k <= l));
   }
-  Fixture f1("  kind: lpa\n  mode: local\n");
-  auto g1 = f1.grads(0, 100, 1);
+  Fixture f1("  kind: lpa\n  mode: local\n  weights: [1, 0, 0, 0]\n");
+  auto g1 = f1.grads();
   CHECK(g1[0]);  // depth 1 trains the stem with block 1
   CHECK(g1[1]);
+  CHECK_FALSE(g1[2]);
 }
 
 TEST_CASE("objective local: the full loss equals the weighted sum of depth losses") {
@@ -126,4 +132,45 @@ TEST_CASE("objective rotational curriculum computes only active exits") {
   CHECK(std::isnan(out.per_depth[0].item<double>()));
   CHECK_FALSE(std::isnan(out.per_depth[1].item<double>()));
   CHECK_FALSE(std::isnan(out.per_depth[3].item<double>()));  // last exit always
+}
+
+// Guards `o.layer_drop = cfg_.loss.layer_drop` in both objectives: with a shared head, a skipped
+// last block makes depth N's loss equal depth N-1's exactly; without layer dropout it never does.
+TEST_CASE("objectives: loss.layer_drop skips blocks while training, e2e and lpa") {
+  for (std::string kind : {"e2e", "lpa"}) {
+    auto skips = [&](const std::string& drop) {
+      Fixture f("  kind: " + kind + "\n  layer_drop: " + drop + "\n", "shared");
+      auto obj = make_objective(f.cfg, Task::regression, 4);
+      int n = 0;
+      for (int64_t step = 0; step < 20; ++step) {
+        obj->begin_step(*f.model, step, 20);
+        auto out = obj->compute(*f.model, f.batch, step, 20);
+        n += out.per_depth[3].item<double>() == out.per_depth[2].item<double>();
+      }
+      return n;
+    };
+    INFO(kind);
+    CHECK(skips("0.0") == 0);
+    CHECK(skips("0.95") >= 10);  // block 4 is skipped with probability 0.95
+  }
+}
+
+// Guards `cfg_.loss.label_smoothing` reaching the task loss: the objective's loss equals
+// (1-e) * NLL + e * mean over classes of -log p, computed here by hand.
+TEST_CASE("objectives: loss.label_smoothing is the smoothed cross-entropy") {
+  auto cfg = parse_config("model:\n  depth: 2\n  width: 8\nloss:\n  kind: e2e\n  label_smoothing: 0.3\n", "t.yaml");
+  DataSpec spec;
+  spec.input_shape = {3};
+  spec.task = Task::classification;
+  spec.output_dim = 5;
+  torch::manual_seed(4);
+  auto model = make_model(cfg, spec);
+  Batch b{torch::randn({12, 3}), torch::randint(0, 5, {12}, torch::kLong)};
+  auto obj = make_objective(cfg, Task::classification, 2);
+  auto out = obj->compute(*model, b, 0, 1);
+  auto logp = torch::log_softmax(model->forward(b.x, 2), 1).to(torch::kDouble);
+  auto nll = -logp.gather(1, b.y.unsqueeze(1)).mean().item<double>();
+  auto uniform = -logp.mean(1).mean().item<double>();
+  CHECK(out.total.item<double>() == Approx(0.7 * nll + 0.3 * uniform).epsilon(1e-5));
+  CHECK(out.total.item<double>() != Approx(nll).epsilon(1e-3));
 }

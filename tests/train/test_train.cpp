@@ -1,3 +1,5 @@
+#include <cmath>
+
 #include "catch.h"
 #include "lpa/config/load.h"
 #include "lpa/errors.h"
@@ -24,6 +26,11 @@ TEST_CASE("schedule: warm-up, cosine, step, constant") {
   CHECK(learning_rate_at(c, 12, 100) == Approx(0.25));
   c.schedule = "constant";
   CHECK(learning_rate_at(c, 99, 100) == Approx(1.0));
+  // Guards train.min_lr: cosine ends at the floor, half way is the mean of lr and floor.
+  c.schedule = "cosine";
+  c.min_lr = 0.2;
+  CHECK(learning_rate_at(c, 50, 100) == Approx(0.6));
+  CHECK(learning_rate_at(c, 100, 100) == Approx(0.2));
 }
 
 TEST_CASE("optimizer: kinds and learning-rate updates") {
@@ -33,6 +40,57 @@ TEST_CASE("optimizer: kinds and learning-rate updates") {
     auto opt = make_optimizer(c, {p});
     set_learning_rate(*opt, 0.05);
     CHECK(opt->param_groups()[0].options().get_lr() == Approx(0.05));
+  }
+}
+
+namespace {
+
+// The update rules written out (PyTorch's documented algorithms), for three steps of changing
+// gradients: the reference the built optimisers must match.
+std::vector<double> reference_steps(const TrainSection& c, std::vector<double> p,
+                                    const std::vector<std::vector<double>>& grads) {
+  std::vector<double> m(p.size(), 0), v(p.size(), 0);
+  for (size_t t = 1; t <= grads.size(); ++t) {
+    for (size_t i = 0; i < p.size(); ++i) {
+      double g = grads[t - 1][i];
+      if (c.optimizer == "sgd") {
+        g += c.weight_decay * p[i];
+        m[i] = t == 1 ? g : c.momentum * m[i] + g;
+        p[i] -= c.lr * (c.nesterov ? g + c.momentum * m[i] : m[i]);
+        continue;
+      }
+      if (c.optimizer == "adamw") p[i] *= 1 - c.lr * c.weight_decay;
+      else g += c.weight_decay * p[i];
+      m[i] = c.beta1 * m[i] + (1 - c.beta1) * g;
+      v[i] = c.beta2 * v[i] + (1 - c.beta2) * g * g;
+      const double mh = m[i] / (1 - std::pow(c.beta1, t)), vh = v[i] / (1 - std::pow(c.beta2, t));
+      p[i] -= c.lr * mh / (std::sqrt(vh) + 1e-8);
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+// Guards make_optimizer (train/optimizer.cpp): the kind, weight_decay (L2 for adam and sgd,
+// decoupled for adamw), momentum, nesterov, beta1 and beta2 each change the numbers.
+TEST_CASE("optimizer: adam, adamw and sgd steps follow their update rules with every option") {
+  const std::vector<std::vector<double>> grads = {{0.3, -1.0, 2.0}, {-0.6, -0.2, 1.0}, {0.9, 0.5, -3.0}};
+  const std::vector<double> p0 = {0.5, -1.5, 2.0};
+  for (std::string yaml : {"optimizer: adam\n  beta1: 0.7\n  beta2: 0.9\n  weight_decay: 0.3",
+                           "optimizer: adamw\n  beta1: 0.6\n  beta2: 0.95\n  weight_decay: 0.4",
+                           "optimizer: sgd\n  momentum: 0.5\n  nesterov: true\n  weight_decay: 0.2",
+                           "optimizer: sgd\n  momentum: 0.7\n  nesterov: false\n  weight_decay: 0.1"}) {
+    INFO(yaml);
+    auto c = parse_config("train:\n  lr: 0.1\n  " + yaml + "\n", "t.yaml").train;
+    auto p = torch::tensor(p0, torch::kDouble).requires_grad_();
+    auto opt = make_optimizer(c, {p});
+    for (const auto& g : grads) {
+      p.mutable_grad() = torch::tensor(g, torch::kDouble);
+      opt->step();
+    }
+    const auto want = reference_steps(c, p0, grads);
+    for (size_t i = 0; i < p0.size(); ++i) CHECK(p[i].item<double>() == Approx(want[i]).epsilon(1e-9));
   }
 }
 
