@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "lpa/config/ignored_keys.h"
 #include "lpa/config/schema.h"
 #include "lpa/config/suggest.h"
 #include "lpa/errors.h"
@@ -122,8 +123,11 @@ ExperimentConfig load_config(const std::string& path, const std::vector<std::str
   return parse_config(ss.str(), path, overrides);
 }
 
-std::string config_to_yaml(const ExperimentConfig& cfg,
+std::string config_to_yaml(const ExperimentConfig& given,
                            const std::vector<std::pair<std::string, std::string>>& meta) {
+  // Keys this config never reads are written at their defaults: the dump says what the run
+  // computes and loads back without being refused (see ignored_keys.h).
+  const ExperimentConfig cfg = without_ignored_keys(given);
   YAML::Emitter out;
   out << YAML::BeginMap;
   for (const auto& section : config_sections()) {
