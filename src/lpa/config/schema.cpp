@@ -308,6 +308,9 @@ std::vector<ConfigKey> build_schema() {
       int_key<D>("data.limit_bytes", da, &D::limit_bytes, 0, kMax,
                  "text: use only the first N bytes of the corpus (0 = all)"),
       int_key<D>("data.seed", da, &D::seed, -1, kMax, "seed of the data split; -1 = train.seed"),
+      bool_key<D>("data.strip_headers", da, &D::strip_headers,
+                  "text_classification: keep each document's body after its first blank line "
+                  "(drops mail headers; a document without one is kept whole)"),
 
       string_key<L>("loss.kind", lo, &L::kind, {"e2e", "lpa"},
                     "e2e: last depth only; lpa: every depth"),
