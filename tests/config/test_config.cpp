@@ -107,13 +107,14 @@ TEST_CASE("config: shipped Transformer configs load") {
 }
 
 TEST_CASE("config: label_map and extensions round-trip") {
-  auto c = parse_config("data:\n  label_map: {spam-1: spam, easy-ham-1: ham}\n  extensions: [.txt, .md]\n", "x.yaml");
+  const std::string classifier = "model:\n  type: transformer\n  causal: false\ndata:\n  type: text_classification\n";
+  auto c = parse_config(classifier + "  label_map: {spam-1: spam, easy-ham-1: ham}\n  extensions: [.txt, .md]\n", "x.yaml");
   CHECK(c.data.label_map.at("spam-1") == "spam");
   CHECK(c.data.extensions == std::vector<std::string>{".txt", ".md"});
   auto back = parse_config(config_to_yaml(c), "dump.yaml");
   CHECK(back.data.label_map == c.data.label_map);
   CHECK(back.data.extensions == c.data.extensions);
-  CHECK(parse_config(config_to_yaml(parse_config("data:\n  extensions: []\n", "x.yaml")), "d.yaml").data.extensions.empty());
+  CHECK(parse_config(config_to_yaml(parse_config(classifier + "  extensions: []\n", "x.yaml")), "d.yaml").data.extensions.empty());
   CHECK_THROWS_WITH(parse_config("data:\n  label_map: [a, b]\n", "x.yaml"),
                     "x.yaml:2: data.label_map: expected a mapping, e.g. {spam-1: spam, easy-ham-1: ham}");
 }

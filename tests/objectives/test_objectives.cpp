@@ -29,7 +29,9 @@ struct Fixture {
     LossOutput out = obj->compute(*model, batch, step, total);
     if (depth_term > 0) {
       // Back-propagate one depth's term alone (local mode: it must stop at its block).
-      auto outs = model->forward_all(batch.x, 4, ForwardOptions{true});
+      ForwardOptions cut;
+      cut.stop_gradient = true;
+      auto outs = model->forward_all(batch.x, 4, cut);
       torch::mse_loss(outs[depth_term - 1], batch.y).backward();
     } else {
       out.total.backward();
