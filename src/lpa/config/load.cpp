@@ -123,18 +123,18 @@ ExperimentConfig load_config(const std::string& path, const std::vector<std::str
   return parse_config(ss.str(), path, overrides);
 }
 
-std::string config_to_yaml(const ExperimentConfig& given,
+std::string config_to_yaml(const ExperimentConfig& cfg,
                            const std::vector<std::pair<std::string, std::string>>& meta) {
   // Keys this config never reads are written at their defaults: the dump says what the run
   // computes and loads back without being refused (see ignored_keys.h).
-  const ExperimentConfig cfg = without_ignored_keys(given);
+  const ExperimentConfig resolved = without_ignored_keys(cfg);
   YAML::Emitter out;
   out << YAML::BeginMap;
   for (const auto& section : config_sections()) {
     out << YAML::Key << section << YAML::Value << YAML::BeginMap;
     for (const auto& k : config_schema()) {
       if (k.path.compare(0, section.size() + 1, section + ".") != 0) continue;
-      out << YAML::Key << k.path.substr(section.size() + 1) << YAML::Value << k.get(cfg);
+      out << YAML::Key << k.path.substr(section.size() + 1) << YAML::Value << k.get(resolved);
     }
     out << YAML::EndMap;
   }

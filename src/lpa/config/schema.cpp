@@ -21,7 +21,7 @@ void require_scalar(const YAML::Node& n, const char* what) {
 
 int64_t read_int(const YAML::Node& n) {
   require_scalar(n, "an integer");
-  const std::string s = n.Scalar();
+  const std::string& s = n.Scalar();
   try {
     size_t used = 0;
     long long v = std::stoll(s, &used, 10);
@@ -40,7 +40,7 @@ int64_t read_int(const YAML::Node& n) {
 
 double read_double(const YAML::Node& n) {
   require_scalar(n, "a number");
-  const std::string s = n.Scalar();
+  const std::string& s = n.Scalar();
   try {
     size_t used = 0;
     double v = std::stod(s, &used);

@@ -163,6 +163,7 @@ DatasetPtr make_text_classification_dataset(const ExperimentConfig& cfg) {
   const auto& d = cfg.data;
   auto docs = read_labelled_texts(cfg);
   std::vector<std::string> classes;
+  classes.reserve(docs.size());
   for (const auto& doc : docs) classes.push_back(doc.label);
   std::sort(classes.begin(), classes.end());
   classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
