@@ -55,7 +55,8 @@ if [ "$do_install" = 1 ]; then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+# LPA_CMAKE_ARGS: extra CMake options (CI: -DLPA_WERROR=ON).
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${LPA_CMAKE_ARGS:-}
 cmake --build build -j "$jobs"
 
 if [ "$do_train" = 1 ]; then

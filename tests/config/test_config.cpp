@@ -1,3 +1,5 @@
+#include <filesystem>
+
 #include "catch.h"
 #include "lpa/config/load.h"
 #include "lpa/config/suggest.h"
@@ -16,7 +18,7 @@ static std::string error_of(const std::string& yaml, const std::vector<std::stri
 }
 
 TEST_CASE("config: defaults and typed values") {
-  auto c = parse_config("model:\n  depth: 8\n  width: 32\ntrain:\n  lr: 0.01\n  nesterov: true\n", "x.yaml");
+  auto c = parse_config("model:\n  depth: 8\n  width: 32\ntrain:\n  optimizer: sgd\n  lr: 0.01\n  nesterov: true\n", "x.yaml");
   CHECK(c.model.depth == 8);
   CHECK(c.model.width == 32);
   CHECK(c.train.lr == Approx(0.01));
@@ -50,11 +52,11 @@ TEST_CASE("config: YAML syntax error names the line") {
 }
 
 TEST_CASE("config: --set overrides with the same validation") {
-  auto c = parse_config("", "x.yaml", {"model.depth=5", "loss.weights=[1, 2, 3, 4, 5]", "loss.kind=e2e"});
+  auto c = parse_config("", "x.yaml", {"model.depth=5", "loss.weights=[1, 2, 3, 4, 5]", "loss.mode=local"});
   CHECK(c.model.depth == 5);
   CHECK(c.loss.weights == "list");
   CHECK(c.loss.weight_list.size() == 5);
-  CHECK(c.loss.kind == "e2e");
+  CHECK(c.loss.mode == "local");
   CHECK(error_of("", {"model.dpth=3"}) == "--set model.dpth: unknown key (did you mean model.depth?)");
   CHECK(error_of("", {"model.depth=0"}) == "--set model.depth: must be in [1, 4096], got 0");
   CHECK(error_of("", {"model.depth"}) == "--set model.depth: expected section.key=value");
@@ -105,13 +107,14 @@ TEST_CASE("config: shipped Transformer configs load") {
 }
 
 TEST_CASE("config: label_map and extensions round-trip") {
-  auto c = parse_config("data:\n  label_map: {spam-1: spam, easy-ham-1: ham}\n  extensions: [.txt, .md]\n", "x.yaml");
+  const std::string classifier = "model:\n  type: transformer\n  causal: false\ndata:\n  type: text_classification\n";
+  auto c = parse_config(classifier + "  label_map: {spam-1: spam, easy-ham-1: ham}\n  extensions: [.txt, .md]\n", "x.yaml");
   CHECK(c.data.label_map.at("spam-1") == "spam");
   CHECK(c.data.extensions == std::vector<std::string>{".txt", ".md"});
   auto back = parse_config(config_to_yaml(c), "dump.yaml");
   CHECK(back.data.label_map == c.data.label_map);
   CHECK(back.data.extensions == c.data.extensions);
-  CHECK(parse_config(config_to_yaml(parse_config("data:\n  extensions: []\n", "x.yaml")), "d.yaml").data.extensions.empty());
+  CHECK(parse_config(config_to_yaml(parse_config(classifier + "  extensions: []\n", "x.yaml")), "d.yaml").data.extensions.empty());
   CHECK_THROWS_WITH(parse_config("data:\n  label_map: [a, b]\n", "x.yaml"),
                     "x.yaml:2: data.label_map: expected a mapping, e.g. {spam-1: spam, easy-ham-1: ham}");
 }
@@ -119,4 +122,18 @@ TEST_CASE("config: label_map and extensions round-trip") {
 TEST_CASE("suggest: closest match only when plausible") {
   CHECK(closest_match("dpeth", {"depth", "width"}) == "depth");
   CHECK(closest_match("zzzzzz", {"depth", "width"}).empty());
+}
+
+TEST_CASE("config: every shipped config loads (no key in them is refused)") {
+  namespace fs = std::filesystem;
+  int n = 0;
+  for (const char* folder : {"/configs", "/configs/bench"}) {
+    for (const auto& e : fs::directory_iterator(lpa::test::source_dir() + folder)) {
+      if (e.path().extension() != ".yaml") continue;
+      INFO(e.path().string());
+      CHECK_NOTHROW(load_config(e.path().string()));
+      ++n;
+    }
+  }
+  CHECK(n >= 12);
 }

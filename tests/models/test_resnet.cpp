@@ -222,8 +222,10 @@ TEST_CASE("resnet: config errors") {
             .find("r.yaml:4: model.isotropic: needs one width for every stage") == 0);
   CHECK(err("  stages: [1, 1]\n  widths: [4, 4]\n  head: shared\n") == "no error");
   CHECK(err("  preset: resnet20\n  head: per_stage\n") == "no error");
-  // A weight list has one entry per block (9 for ResNet-20), whatever model.depth says.
-  CHECK(err("  preset: resnet20\n  head: per_stage\n  depth: 4\n") == "no error");
+  // A resnet's depth is its number of blocks; a model.depth beside it would mean nothing.
+  CHECK(err("  preset: resnet20\n  head: per_stage\n  depth: 4\n") ==
+        "r.yaml:5: model.depth: ignored by model.type: resnet (its depth is the number of blocks in "
+        "model.stages or the preset)");
   try {
     parse_config("model:\n  type: resnet\n  preset: resnet20\n  head: per_stage\ndata:\n  type: idx\n"
                  "loss:\n  weights: [1, 2, 3]\n", "r.yaml");
@@ -232,7 +234,7 @@ TEST_CASE("resnet: config errors") {
     CHECK(std::string(e.what()) == "r.yaml:8: loss.weights: has 3 entries but the resnet has 9 blocks");
   }
   CHECK(err("  stages: [1, 1]\n  widths: [4]\n  head: per_stage\n").find("needs one width per stage") != std::string::npos);
-  CHECK(err("  head: per_stage\n  dropout: 0.1\n").find("model.dropout: is not used by model.type: resnet") != std::string::npos);
+  CHECK(err("  head: per_stage\n  dropout: 0.1\n").find("model.dropout: ignored by model.type: resnet") != std::string::npos);
   try {
     parse_config("model:\n  type: resnet\n  head: per_stage\ndata:\n  type: idx\n  flatten: true\n", "r.yaml");
     FAIL("flatten with a resnet must be refused");
@@ -263,8 +265,9 @@ TEST_CASE("image configs: shipped files load with the recipes they promise") {
   auto e2e_cfg = load_config(root + "fashion_mnist_resnet_e2e.yaml");
   CHECK(lpa_cfg.loss.kind == "lpa");
   CHECK(e2e_cfg.loss.kind == "e2e");
-  // The pair differs only in the objective and the name.
+  // The pair differs only in the objective and the name (E2E reads no depth weights).
   e2e_cfg.loss.kind = "lpa";
+  e2e_cfg.loss.weights = lpa_cfg.loss.weights;
   e2e_cfg.experiment = lpa_cfg.experiment;
   CHECK(config_to_yaml(e2e_cfg) == config_to_yaml(lpa_cfg));
   auto mlp = load_config(root + "fashion_mnist_mlp.yaml");

@@ -69,6 +69,7 @@ struct DataSection {
   std::string csv = "";
   int64_t limit_bytes = 0;            // 0 = whole corpus
   int64_t seed = -1;                  // data split seed; -1 = train.seed
+  bool strip_headers = false;         // text_classification: drop everything up to the first blank line
 };
 
 struct LossSection {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "lpa/config/ignored_keys.h"
 #include "lpa/config/schema.h"
 #include "lpa/config/suggest.h"
 #include "lpa/errors.h"
@@ -124,13 +125,16 @@ ExperimentConfig load_config(const std::string& path, const std::vector<std::str
 
 std::string config_to_yaml(const ExperimentConfig& cfg,
                            const std::vector<std::pair<std::string, std::string>>& meta) {
+  // Keys this config never reads are written at their defaults: the dump says what the run
+  // computes and loads back without being refused (see ignored_keys.h).
+  const ExperimentConfig resolved = without_ignored_keys(cfg);
   YAML::Emitter out;
   out << YAML::BeginMap;
   for (const auto& section : config_sections()) {
     out << YAML::Key << section << YAML::Value << YAML::BeginMap;
     for (const auto& k : config_schema()) {
       if (k.path.compare(0, section.size() + 1, section + ".") != 0) continue;
-      out << YAML::Key << k.path.substr(section.size() + 1) << YAML::Value << k.get(cfg);
+      out << YAML::Key << k.path.substr(section.size() + 1) << YAML::Value << k.get(resolved);
     }
     out << YAML::EndMap;
   }

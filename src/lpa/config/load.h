@@ -21,7 +21,8 @@ void apply_override(ExperimentConfig& cfg, const std::string& assignment);
 void validate_config(const ExperimentConfig& cfg);
 
 // The resolved config as YAML; `meta` entries (versions, device, seed) go in a `meta` section
-// that loading ignores, so a run's config.yaml loads back as its config.
+// that loading ignores, so a run's config.yaml loads back as its config. Keys the config never
+// reads (ignored_keys.h) are written at their defaults.
 std::string config_to_yaml(const ExperimentConfig& cfg,
                            const std::vector<std::pair<std::string, std::string>>& meta = {});
 

@@ -21,7 +21,7 @@ void require_scalar(const YAML::Node& n, const char* what) {
 
 int64_t read_int(const YAML::Node& n) {
   require_scalar(n, "an integer");
-  const std::string s = n.Scalar();
+  const std::string& s = n.Scalar();
   try {
     size_t used = 0;
     long long v = std::stoll(s, &used, 10);
@@ -40,7 +40,7 @@ int64_t read_int(const YAML::Node& n) {
 
 double read_double(const YAML::Node& n) {
   require_scalar(n, "a number");
-  const std::string s = n.Scalar();
+  const std::string& s = n.Scalar();
   try {
     size_t used = 0;
     double v = std::stod(s, &used);
@@ -308,6 +308,9 @@ std::vector<ConfigKey> build_schema() {
       int_key<D>("data.limit_bytes", da, &D::limit_bytes, 0, kMax,
                  "text: use only the first N bytes of the corpus (0 = all)"),
       int_key<D>("data.seed", da, &D::seed, -1, kMax, "seed of the data split; -1 = train.seed"),
+      bool_key<D>("data.strip_headers", da, &D::strip_headers,
+                  "text_classification: keep each document's body after its first blank line "
+                  "(drops mail headers; a document without one is kept whole)"),
 
       string_key<L>("loss.kind", lo, &L::kind, {"e2e", "lpa"},
                     "e2e: last depth only; lpa: every depth"),

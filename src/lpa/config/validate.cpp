@@ -1,6 +1,7 @@
 // Checks that involve more than one key; single-key types and ranges live in schema.cpp.
 #include <regex>
 
+#include "lpa/config/ignored_keys.h"
 #include "lpa/config/load.h"
 #include "lpa/config/resnet_layout.h"
 #include "lpa/errors.h"
@@ -28,8 +29,6 @@ void validate_config(const ExperimentConfig& c) {
   if (resnet && c.model.head == "shared" && !layout.one_width())
     fail("model.head", "a shared head needs one width across stages: use per_stage, per_depth, "
                        "or equal model.widths (model.isotropic: true also drops downsampling)");
-  if (resnet && c.model.dropout > 0)
-    fail("model.dropout", "is not used by model.type: resnet (set it to 0)");
   if (resnet && c.data.flatten)
     fail("data.flatten", "a resnet reads images as [C, H, W]: set data.flatten: false");
   if (c.model.type == "transformer" && c.model.width % c.model.heads != 0)
@@ -66,6 +65,7 @@ void validate_config(const ExperimentConfig& c) {
     fail("train.min_lr", "must not exceed train.lr");
   if (c.experiment.name.empty() || c.experiment.name.find('/') != std::string::npos)
     fail("experiment.name", "must be a non-empty name without '/'");
+  refuse_ignored_keys(c);
 }
 
 }  // namespace lpa

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "lpa/data/mail_body.h"
 #include "lpa/data/text_files.h"
 #include "lpa/errors.h"
 #include "lpa/io/csv_writer.h"
@@ -19,6 +20,13 @@ namespace fs = std::filesystem;
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
+}
+
+// The part of a document the model reads: its first seq_len bytes, after the mail headers when
+// data.strip_headers is on (headers name the servers a mail passed, not what it says).
+std::string content(const DataSection& d, const std::string& text) {
+  const size_t n = static_cast<size_t>(d.seq_len);
+  return d.strip_headers ? mail_body(text).substr(0, n) : text.substr(0, n);
 }
 
 std::vector<LabelledText> read_label_folders(const ExperimentConfig& cfg) {
@@ -48,7 +56,9 @@ std::vector<LabelledText> read_label_folders(const ExperimentConfig& cfg) {
                       describe_extensions(d.extensions) + " (see data.extensions)");
     auto it = d.label_map.find(folder);
     const std::string label = it == d.label_map.end() ? folder : it->second;
-    for (const auto& f : files) docs.push_back({read_bytes(f, d.seq_len), label});
+    // Without stripping only seq_len bytes are needed; with it, the headers come first.
+    for (const auto& f : files)
+      docs.push_back({content(d, read_bytes(f, d.strip_headers ? -1 : d.seq_len)), label});
   }
   return docs;
 }
@@ -83,7 +93,7 @@ std::vector<LabelledText> read_csv_texts(const ExperimentConfig& cfg) {
                       std::to_string(r.size()) + " cell(s); expected text,label");
     if (r[label_col].empty())
       throw UserError(key + ": " + d.csv + " row " + std::to_string(i + 1) + " has an empty label");
-    docs.push_back({r[text_col].substr(0, static_cast<size_t>(d.seq_len)), r[label_col]});
+    docs.push_back({content(d, r[text_col]), r[label_col]});
   }
   return docs;
 }
@@ -91,9 +101,10 @@ std::vector<LabelledText> read_csv_texts(const ExperimentConfig& cfg) {
 class TextClassificationDataset : public Dataset {
  public:
   TextClassificationDataset(std::vector<torch::Tensor> x, std::vector<torch::Tensor> y,
-                            std::vector<std::string> classes, int64_t seq_len, std::string origin)
+                            std::vector<std::string> classes, int64_t seq_len, bool strip_headers,
+                            std::string origin)
       : x_(std::move(x)), y_(std::move(y)), classes_(std::move(classes)), seq_len_(seq_len),
-        origin_(std::move(origin)) {}
+        strip_headers_(strip_headers), origin_(std::move(origin)) {}
 
   DataSpec spec() const override {
     DataSpec s;
@@ -110,7 +121,8 @@ class TextClassificationDataset : public Dataset {
   }
   std::string describe() const override {
     std::ostringstream o;
-    o << "text_classification " << origin_ << ", first " << seq_len_ << " bytes of each; classes";
+    o << "text_classification " << origin_ << ", first " << seq_len_ << " bytes of each"
+      << (strip_headers_ ? " after its headers" : "") << "; classes";
     for (size_t c = 0; c < classes_.size(); ++c) {
       int64_t n = 0;
       for (const auto& y : y_) n += y.eq(static_cast<int64_t>(c)).sum().item<int64_t>();
@@ -125,6 +137,7 @@ class TextClassificationDataset : public Dataset {
   std::vector<torch::Tensor> x_, y_;  // x: int16 [n, seq_len] (bytes, kPadToken after the end)
   std::vector<std::string> classes_;
   int64_t seq_len_;
+  bool strip_headers_;
   std::string origin_;
 };
 
@@ -150,6 +163,7 @@ DatasetPtr make_text_classification_dataset(const ExperimentConfig& cfg) {
   const auto& d = cfg.data;
   auto docs = read_labelled_texts(cfg);
   std::vector<std::string> classes;
+  classes.reserve(docs.size());
   for (const auto& doc : docs) classes.push_back(doc.label);
   std::sort(classes.begin(), classes.end());
   classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
@@ -199,7 +213,7 @@ DatasetPtr make_text_classification_dataset(const ExperimentConfig& cfg) {
   if (empty) origin << ", " << empty << " empty";
   if (invalid) origin << ", " << invalid << " invalid UTF-8 sequences kept as bytes";
   origin << ")";
-  return std::make_shared<TextClassificationDataset>(xs, ys, classes, t, origin.str());
+  return std::make_shared<TextClassificationDataset>(xs, ys, classes, t, d.strip_headers, origin.str());
 }
 
 }  // namespace lpa

@@ -1,6 +1,7 @@
 // Labelled documents as bytes: from a folder per label (data.root, names mapped through
 // data.label_map) or from a CSV with text and label columns (data.csv). Each document keeps its
-// first seq_len bytes, padded with kPadToken; the split is stratified by class and seeded.
+// first seq_len bytes (of its body, after the first blank line, with data.strip_headers), padded
+// with kPadToken; the split is stratified by class and seeded.
 #pragma once
 #include <string>
 #include <utility>

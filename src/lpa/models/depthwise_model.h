@@ -37,7 +37,7 @@ class DepthwiseModel : public torch::nn::Module {
 
   // Whether layer dropout may skip block l (h_l = h_{l-1}): not for blocks that change the
   // trajectory's shape (a ResNet's downsampling blocks).
-  virtual bool skippable(int64_t l) const { return true; }
+  virtual bool skippable(int64_t /*l*/) const { return true; }
 
   // Forward FLOPs (multiply-adds x 2) per sample of the model truncated at `depth`.
   virtual double flops_per_sample(int64_t depth) const = 0;

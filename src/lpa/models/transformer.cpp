@@ -35,11 +35,11 @@ Transformer::Transformer(const ModelSection& c, const DataSpec& spec)
   embed_->drop = embed_->register_module("drop", torch::nn::Dropout(c.dropout));
   register_module("embed", embed_);
   for (int64_t l = 1; l <= c.depth; ++l)
-    blocks_.push_back(register_module("block" + std::to_string(l),
+    blocks_.emplace_back(register_module("block" + std::to_string(l),
                                       TransformerBlock(d_, c.heads, c.mlp_ratio, c.dropout, rotary_)));
   const int64_t n_heads = shared_head_ ? 1 : c.depth;
   for (int64_t i = 0; i < n_heads; ++i)
-    heads_.push_back(register_module(shared_head_ ? "head" : "head" + std::to_string(i + 1),
+    heads_.emplace_back(register_module(shared_head_ ? "head" : "head" + std::to_string(i + 1),
                                      TransformerHead(d_, tied_ ? 0 : outputs_)));
 
   // GPT-2 initialisation: N(0, 0.02), zero biases; the projections that write into the residual

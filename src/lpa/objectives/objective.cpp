@@ -23,6 +23,7 @@ torch::Tensor Objective::detached_losses(const std::vector<torch::Tensor>& outs,
                                          const torch::Tensor& y) const {
   torch::NoGradGuard g;
   std::vector<torch::Tensor> v;
+  v.reserve(outs.size());
   const auto nan = std::numeric_limits<float>::quiet_NaN();
   for (const auto& o : outs)
     v.push_back(o.defined() ? loss_at(o, y).to(torch::kFloat32)

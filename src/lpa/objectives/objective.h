@@ -28,7 +28,7 @@ class Objective {
   virtual LossOutput compute(DepthwiseModel& model, const Batch& batch, int64_t step,
                              int64_t total_steps) = 0;
   // The learning-rate schedule runs over this window of steps (sequential: one per stage).
-  virtual std::pair<int64_t, int64_t> schedule_window(int64_t step, int64_t total_steps) const {
+  virtual std::pair<int64_t, int64_t> schedule_window(int64_t /*step*/, int64_t total_steps) const {
     return {0, total_steps};
   }
   virtual std::string describe() const = 0;

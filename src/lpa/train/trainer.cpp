@@ -18,8 +18,8 @@ namespace lpa {
 static std::vector<std::string> train_log_header(int64_t depth) {
   std::vector<std::string> h = {"step", "epoch", "lr", "loss"};
   for (int64_t l = 1; l <= depth; ++l) h.push_back("loss_d" + std::to_string(l));
-  h.push_back("samples_per_s");
-  h.push_back("elapsed_s");
+  h.emplace_back("samples_per_s");
+  h.emplace_back("elapsed_s");
   return h;
 }
 
