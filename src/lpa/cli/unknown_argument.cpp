@@ -58,7 +58,7 @@ void check_options(const CLI::App& app, const std::string& command, const std::v
     const CLI::Option* o = find_option(app, name);
     if (!o) throw UserError(unknown_option_message(command, name, option_names(app)));
     // "--config FILE" / "-o FILE": the next word is this option's value, whatever it looks like.
-    if (o->get_type_size() > 0 && name == a) ++i;
+    if (o->get_items_expected_min() > 0 && name == a) ++i;
   }
 }
 
