@@ -75,7 +75,7 @@ struct WriteFailureRun {
 
 }  // namespace
 
-TEST_CASE("cli write failure: a log row past ulimit -f stops lpa (exit 2) naming the file; resume is exact") {
+TEST_CASE("cli write failure: a log row past ulimit -f stops lpa (exit 2) naming the file, and resume is exact") {
   WriteFailureRun w("wf_ulimit", 1000, "--set train.log_every=1 --set train.checkpoint_every=100 --set eval.every=100");
   const std::string ref = w.dir.file("ref"), run = w.dir.file("run");
   REQUIRE(test::run_lpa(w.args(ref)).exit_code == 0);
@@ -108,7 +108,7 @@ TEST_CASE("cli write failure: a log row past ulimit -f stops lpa (exit 2) naming
   CHECK(test::read_text(run + "/curves.csv") == test::read_text(ref + "/curves.csv"));
 }
 
-TEST_CASE("cli write failure: a full disk refuses the second checkpoint (exit 2); the first loads and the run resumes") {
+TEST_CASE("cli write failure: a full disk refuses the second checkpoint (exit 2), the first loads and the run resumes") {
   WriteFailureRun w("wf_full", 40,
                     "--set train.checkpoint_every=10 --set train.keep_checkpoints=1 --set train.log_every=5 --set eval.every=10");
   const std::string ref = w.dir.file("ref"), disk = w.dir.file("disk"), run = disk + "/run";
