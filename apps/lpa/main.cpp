@@ -4,9 +4,11 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <iostream>
 
 #include "lpa/cli/commands.h"
+#include "lpa/cli/unknown_argument.h"
 #include "lpa/errors.h"
 #include "lpa/train/trainer.h"
 #include "lpa/version.h"
@@ -95,11 +97,14 @@ int dispatch(int argc, char** argv) {
   s_list->excludes(s_task)->excludes(s_all);
   s_task->excludes(s_all);
 
+  lpa::cli::check_command_line(app, std::vector<std::string>(argv + 1, argv + argc));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
-    int code = app.exit(err);
-    return code == 0 ? 0 : 2;
+    if (err.get_exit_code() == 0) return app.exit(err);  // --help, --version
+    // One line, as for every other bad input (CLI11 would add "Run with --help ...").
+    const std::string what = err.what();
+    throw lpa::UserError(what.substr(0, what.find('\n')));
   }
   if (c->parsed() && config.config.empty() && !config.keys)
     throw lpa::UserError("config: --config FILE is required (or --keys)");
@@ -123,6 +128,9 @@ int dispatch(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S] [%^%l%$] %v");
+  // A file grown past `ulimit -f` would kill the process (SIGXFSZ's default) mid-write; ignored,
+  // the write fails with EFBIG and becomes an error naming the file, like a full disk.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return dispatch(argc, argv);
   } catch (const lpa::UserError& e) {

@@ -82,7 +82,12 @@ int run_train(const TrainOptions& o) {
 
   DatasetPtr data = make_dataset(cfg);
   ModelPtr model = build_model(cfg, data->spec());
-  const auto final_depths = parse_depth_spec(cfg.eval.depths, model->depth());
+  std::vector<int64_t> final_depths;
+  try {
+    final_depths = parse_depth_spec(cfg.eval.depths, model->depth());
+  } catch (const UserError& e) {
+    throw UserError(cfg.where("eval.depths") + ": " + e.what());
+  }
   model->to(device);
 
   // Joining the group is a barrier: no rank writes before every rank has read the run dir.
@@ -95,6 +100,16 @@ int run_train(const TrainOptions& o) {
     parallel = dist::make_parallelism(*comm, cfg.train.bucket_mb);
   }
 
+  spdlog::info("{}", version_banner());
+  spdlog::info("data: {}", data->describe());
+  spdlog::info("model: {} with {} blocks, {} parameters, device {}", model->kind(), model->depth(),
+               model->params_at_depth(model->depth()), device.str());
+  spdlog::info("run directory: {}", run.path);
+
+  Trainer trainer(cfg, run, data, model, device, parallel);
+  trainer.resume();
+  // Written only now that the checkpoint has read back: a resume that fails on it leaves the
+  // run directory exactly as it was.
   if (main_rank) {
     make_dirs(run.path);
     write_file_atomic(run.config(),
@@ -108,14 +123,6 @@ int run_train(const TrainOptions& o) {
                                            {"source_config", o.config},
                                            {"written", now_text()}}));
   }
-  spdlog::info("{}", version_banner());
-  spdlog::info("data: {}", data->describe());
-  spdlog::info("model: {} with {} blocks, {} parameters, device {}", model->kind(), model->depth(),
-               model->params_at_depth(model->depth()), device.str());
-  spdlog::info("run directory: {}", run.path);
-
-  Trainer trainer(cfg, run, data, model, device, parallel);
-  trainer.resume();
   if (comm) dist::broadcast_module(*comm, *model);  // identical replicas, whatever each loaded
   trainer.run();
 

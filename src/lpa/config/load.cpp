@@ -9,6 +9,7 @@
 #include "lpa/config/schema.h"
 #include "lpa/config/suggest.h"
 #include "lpa/errors.h"
+#include "lpa/io/files.h"
 
 namespace lpa {
 namespace {
@@ -116,6 +117,8 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
 }
 
 ExperimentConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  // A folder opens as an empty stream: it would read as an empty config, all defaults.
+  if (dir_exists(path)) throw UserError(path + ": is a folder, not a config file");
   std::ifstream in(path);
   if (!in) throw UserError(path + ": cannot open config file");
   std::stringstream ss;

@@ -91,6 +91,12 @@ std::vector<LabelledText> read_csv_texts(const ExperimentConfig& cfg) {
     if (r.size() <= std::max(text_col, label_col))
       throw UserError(key + ": " + d.csv + " row " + std::to_string(i + 1) + " has " +
                       std::to_string(r.size()) + " cell(s); expected text,label");
+    // A text with an unquoted comma splits into one cell too many: it would be read cut short,
+    // with its second half as the label.
+    if (r.size() != rows.front().size())
+      throw UserError(key + ": " + d.csv + " row " + std::to_string(i + 1) + " has " + std::to_string(r.size()) +
+                      " cells, row 1 has " + std::to_string(rows.front().size()) +
+                      " (a comma in a text needs the text in double quotes)");
     if (r[label_col].empty())
       throw UserError(key + ": " + d.csv + " row " + std::to_string(i + 1) + " has an empty label");
     docs.push_back({content(d, r[text_col]), r[label_col]});

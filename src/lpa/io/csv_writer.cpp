@@ -1,7 +1,14 @@
 #include "lpa/io/csv_writer.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 #include "lpa/errors.h"
@@ -40,20 +47,30 @@ CsvWriter::CsvWriter(const std::string& path, const std::vector<std::string>& he
     auto rows = read_csv(path);
     continue_file = !rows.empty() && rows.front() == header;
   }
-  out_.open(path, continue_file ? std::ios::app | std::ios::binary : std::ios::trunc | std::ios::binary);
-  if (!out_) throw UserError(path + ": cannot write");
-  if (!continue_file) {
-    out_ << join_row(header);
-    out_.flush();
-  }
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (continue_file ? O_APPEND : O_TRUNC), 0644);
+  if (fd_ < 0) throw UserError(write_error(path, errno));
+  if (!continue_file) append_line(join_row(header));
+}
+
+CsvWriter::~CsvWriter() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void CsvWriter::row(const std::vector<std::string>& cells) {
   if (cells.size() != columns_)
     throw std::logic_error(path_ + ": row has " + std::to_string(cells.size()) + " cells, header " +
                            std::to_string(columns_));
-  out_ << join_row(cells);
-  out_.flush();
+  append_line(join_row(cells));
+}
+
+void CsvWriter::append_line(const std::string& line) {
+  const off_t end = ::lseek(fd_, 0, SEEK_END);
+  if (write_fully(fd_, line.data(), line.size())) return;
+  const int err = errno;
+  // Shrinking is allowed past `ulimit -f` and on a full disk: drop the part of the row written.
+  if (end >= 0 && ::ftruncate(fd_, end) != 0)
+    spdlog::warn("{}: a partial last row could not be cut off; a resumed run drops it", path_);
+  throw UserError(write_error(path_, err));
 }
 
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {

@@ -1,7 +1,6 @@
-// RFC 4180 CSV with a header row, flushed after every row so a run's files are readable while
-// it trains and complete up to the last row if it dies.
+// RFC 4180 CSV with a header row, written row by row (no buffering) so a run's files are
+// readable while it trains and complete up to the last row if it dies.
 #pragma once
-#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -13,12 +12,19 @@ class CsvWriter {
   // append=true continues an existing file whose header matches (a resumed run); otherwise
   // the file is created (or replaced) with `header`.
   CsvWriter(const std::string& path, const std::vector<std::string>& header, bool append = false);
+  ~CsvWriter();
+  CsvWriter(const CsvWriter&) = delete;
+  CsvWriter& operator=(const CsvWriter&) = delete;
+  // A row the system refuses (full disk, `ulimit -f`) is cut off again, so the file still ends
+  // with a whole row, and throws UserError naming the file.
   void row(const std::vector<std::string>& cells);
   const std::string& path() const { return path_; }
 
  private:
+  void append_line(const std::string& line);
+
   std::string path_;
-  std::ofstream out_;
+  int fd_ = -1;
   size_t columns_;
 };
 

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -32,6 +34,8 @@ void make_dirs(const std::string& p) {
 }
 
 std::string read_file(const std::string& path) {
+  // A folder opens as an empty stream: it would read as an empty file.
+  if (dir_exists(path)) throw UserError(path + ": is a folder, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError(path + ": cannot open");
   std::stringstream ss;
@@ -51,19 +55,37 @@ void fsync_path(const std::string& path) {
   ::close(fd);
 }
 
+bool write_fully(int fd, const void* data, size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      return false;
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string write_error(const std::string& path, int err) {
+  return path + ": cannot write (" + std::strerror(err) + ")";
+}
+
 void write_file_atomic(const std::string& path, const std::string& contents) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw UserError(tmp + ": cannot write");
-    out << contents;
-    out.flush();
-    if (!out) throw UserError(tmp + ": write failed");
-  }
-  fsync_path(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw UserError(write_error(path, errno));
+  // fsync reports what the page cache accepted but the disk did not (ENOSPC, EIO).
+  bool ok = write_fully(fd, contents.data(), contents.size()) && ::fsync(fd) == 0;
+  int err = errno;
+  if (::close(fd) != 0 && ok) ok = false, err = errno;
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) ok = false, err = errno;
+  if (!ok) {
     std::remove(tmp.c_str());
-    throw UserError(path + ": cannot replace file");
+    throw UserError(write_error(path, err));
   }
   fsync_path(parent_dir(path));
 }

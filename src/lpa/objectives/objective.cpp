@@ -31,6 +31,11 @@ torch::Tensor Objective::detached_losses(const std::vector<torch::Tensor>& outs,
   return torch::stack(v);
 }
 
+torch::Tensor Objective::losses_at_every_depth(DepthwiseModel& model, const Batch& batch) const {
+  torch::NoGradGuard g;
+  return detached_losses(model.forward_all(batch.x, depth_), batch.y);
+}
+
 namespace {
 
 // ℓ(ŷ_N, y): the baseline. Intermediate heads are computed only for logging.

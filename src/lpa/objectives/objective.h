@@ -33,6 +33,10 @@ class Objective {
   }
   virtual std::string describe() const = 0;
 
+  // ℓ at every exit of the model as it is now, all exits computed, no gradient: says which
+  // depth a non-finite loss starts at, whichever exits the objective itself computed.
+  torch::Tensor losses_at_every_depth(DepthwiseModel& model, const Batch& batch) const;
+
  protected:
   torch::Tensor loss_at(const torch::Tensor& prediction, const torch::Tensor& y) const;
   // Detached per-depth losses for logging, NaN where an output is undefined.

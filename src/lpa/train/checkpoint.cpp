@@ -2,7 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -52,6 +56,35 @@ int64_t read_int(torch::serialize::InputArchive& a, const std::string& key) {
   c10::IValue v;
   a.read(key, v);
   return v.toInt();
+}
+
+// The archive to `tmp`, fsynced, renamed to `path`. The bytes go through our own write so a
+// refused write (full disk, `ulimit -f`, read-only folder) is reported with its reason and
+// `path`, and leaves no partial file; the checkpoints already there are untouched.
+void write_archive(torch::serialize::OutputArchive& archive, const std::string& tmp,
+                   const std::string& path) {
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw UserError(write_error(path, errno) + "; the previous checkpoints are intact");
+  int err = 0;
+  try {
+    // After a refused write the rest is dropped but reported as written: LibTorch's zip writer
+    // meets a short write with an exception, and again in its destructor, which aborts.
+    archive.save_to([&](const void* data, size_t size) -> size_t {
+      if (err == 0 && !write_fully(fd, data, size)) err = errno;
+      return size;
+    });
+  } catch (const std::exception&) {
+    ::close(fd);
+    std::remove(tmp.c_str());
+    throw;
+  }
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+  if (err != 0) {
+    std::remove(tmp.c_str());
+    throw UserError(write_error(path, err) + "; the previous checkpoints are intact");
+  }
 }
 
 }  // namespace
@@ -130,9 +163,7 @@ std::string save_checkpoint(const std::string& dir, DepthwiseModel& model,
   std::snprintf(name, sizeof name, "step_%08lld.pt", static_cast<long long>(st.step));
   const std::string path = dir + "/" + name;
   const std::string tmp = dir + "/.partial_" + name;
-  archive.save_to(tmp);
-  fsync_path(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw UserError(path + ": cannot write checkpoint");
+  write_archive(archive, tmp, path);
   fsync_path(dir);
   auto all = list_checkpoints(dir);
   for (size_t i = static_cast<size_t>(std::max<int64_t>(keep, 1)); i < all.size(); ++i)

@@ -23,6 +23,22 @@ static std::vector<std::string> train_log_header(int64_t depth) {
   return h;
 }
 
+// "loss is nan at step 13, first at depth 3 (depths 1..2 finite): ..." from ℓ at every depth.
+static std::string divergence_message(double loss, int64_t step, const torch::Tensor& per_depth) {
+  auto losses = per_depth.to(torch::kCPU, torch::kDouble).contiguous();
+  int64_t first_bad = 0;
+  for (int64_t l = 0; l < losses.size(0) && first_bad == 0; ++l)
+    if (!std::isfinite(losses[l].item<double>())) first_bad = l + 1;
+  std::ostringstream m;
+  m << "loss is " << loss << " at step " << step;
+  if (first_bad == 1) m << ", first at depth 1";
+  else if (first_bad == 2) m << ", first at depth 2 (depth 1 finite)";
+  else if (first_bad > 2) m << ", first at depth " << first_bad << " (depths 1.." << first_bad - 1 << " finite)";
+  else m << " though every depth's own loss is finite (their weighted sum is not)";
+  m << ": training diverged (lower train.lr, or set train.grad_clip)";
+  return m.str();
+}
+
 Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, ModelPtr model,
                  torch::Device device, Parallelism parallel)
     : cfg_(cfg), run_(std::move(run)), data_(std::move(data)), model_(std::move(model)),
@@ -169,11 +185,14 @@ void Trainer::train_step() {
   LossOutput out = objective_->compute(*model_, b, step_, total_steps_);
   const double loss = out.total.item<double>();
   if (!std::isfinite(loss)) {
+    const std::string message = divergence_message(loss, step_ + 1, objective_->losses_at_every_depth(*model_, b));
+    // The step that went bad is the last row of train_log.csv, its non-finite depths visible
+    // (one process only: with several, the row's all-reduce could wait on a rank that did not).
+    last_loss_ = loss;
+    ++step_;
+    if (par_.world_size == 1) log_row(out, lr);
     progress_->finish();
-    std::ostringstream m;
-    m << "loss is " << loss << " at step " << step_ + 1
-      << ": training diverged (lower train.lr, or set train.grad_clip)";
-    throw TrainingDiverged(m.str());
+    throw TrainingDiverged(message);
   }
   out.total.backward();
   auto params = trainable_parameters();

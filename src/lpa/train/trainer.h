@@ -18,7 +18,8 @@
 
 namespace lpa {
 
-// A NaN or Inf loss: the run stops (exit code 3) naming the step.
+// A NaN or Inf loss: the run stops (exit code 3) naming the step and the first depth whose
+// loss is not finite.
 struct TrainingDiverged : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
