@@ -1,4 +1,6 @@
 // IDX loader (MNIST / Fashion-MNIST): generated files in the published format, plain and gzip.
+#include <filesystem>
+
 #include "catch.h"
 #include "image_fixtures.h"
 #include "lpa/config/load.h"
@@ -141,6 +143,31 @@ TEST_CASE("idx dataset: data.crop_padding and data.flip shape the augmentation")
   CHECK(same.logical_or(mirrored).all().item<bool>());
   const auto shifted = batch("  crop_padding: 2\n  flip: false\n", true);
   CHECK_FALSE(torch::equal(shifted, plain));
+}
+
+// Guards the four file keys reaching resolve() (idx_dataset.cpp): files under other names, in a
+// folder without the default names, load from data.train_images / train_labels / test_images /
+// test_labels, each into its own place.
+TEST_CASE("idx dataset: data.train_images, train_labels, test_images, test_labels name the files") {
+  test::TempDir dir("idxnames");
+  namespace fs = std::filesystem;
+  fs::create_directories(dir.file("written"));
+  fs::create_directories(dir.file("renamed"));
+  auto w = test::write_idx_files(dir.file("written"), 30, 12, 6, 6, 10, false);
+  const std::vector<std::pair<std::string, std::string>> moves = {
+      {"train-images-idx3-ubyte", "a-img"}, {"train-labels-idx1-ubyte", "a-lbl"},
+      {"t10k-images-idx3-ubyte", "b-img"}, {"t10k-labels-idx1-ubyte", "b-lbl"}};
+  for (const auto& [from, to] : moves) fs::rename(dir.file("written/" + from), dir.file("renamed/" + to));
+  auto data = make_dataset(idx_config(dir.file("renamed"),
+                                      "  train_images: a-img\n  train_labels: a-lbl\n"
+                                      "  test_images: " + dir.file("renamed/b-img") + "\n  test_labels: b-lbl\n"));
+  auto spec = data->spec();
+  auto tr = data->get(Split::train, torch::arange(30, torch::kLong), false);
+  auto te = data->get(Split::test, torch::arange(12, torch::kLong), false);
+  CHECK(torch::equal(denormalise(tr.x, spec).to(torch::kUInt8), w.train_images));
+  CHECK(torch::equal(tr.y, w.train_labels));
+  CHECK(torch::equal(denormalise(te.x, spec).to(torch::kUInt8), w.test_images));
+  CHECK(torch::equal(te.y, w.test_labels));
 }
 
 TEST_CASE("idx dataset: bad files name the file and the problem") {

@@ -197,6 +197,14 @@ TEST_CASE("text classification: label folders, label_map, truncation, padding, s
   test::write_text(dir.file("root/file_list.json"), "[]");  // files beside the label folders are ignored
   auto cfg = parse_config(cls_yaml("  root: " + dir.file("root") + "\n  label_map: {spam-1: spam, spam-2: spam}\n"
                                    "  val_fraction: 0.1\n  test_fraction: 0.2\n"), "t.yaml");
+  // Guards the cut to data.seq_len when label folders are read: every document holds at most
+  // 12 bytes, the long ones exactly their first 12.
+  int cut = 0;
+  for (const auto& doc : read_labelled_texts(cfg)) {
+    CHECK(doc.text.size() <= 12);
+    cut += doc.text == "buy now!!! c";
+  }
+  CHECK(cut == 5);
   auto data = make_dataset(cfg);
   auto spec = data->spec();
   CHECK(spec.task == Task::classification);
@@ -268,4 +276,74 @@ TEST_CASE("text classification: CSV with a header, quotes, newlines - bad rows n
   test::write_text(dir.file("one.csv"), "a,ham\nb,ham\n");  // no header: text, label
   CHECK(error_of([&] { make_dataset(parse_config(cls_yaml("  csv: " + dir.file("one.csv") + "\n"), "t.yaml")); }) ==
         "t.yaml:10: data.csv: found only the class 'ham'; classification needs at least two");
+}
+
+// Guards `d.seed >= 0 ? d.seed : cfg.train.seed` in make_text_dataset: data.seed places the
+// held-out ranges whatever train.seed is; -1 follows train.seed.
+TEST_CASE("text data: data.seed places the held-out ranges, -1 follows train.seed") {
+  test::TempDir dir("text_seed");
+  test::write_text(dir.file("a.txt"), pattern(2000, 3));
+  auto val_begin = [&](const std::string& seeds) {
+    auto data = make_dataset(parse_config(lm_yaml(dir.file("a.txt"), seeds), "t.yaml"));
+    return dynamic_cast<TextDataset&>(*data).ranges(Split::val).front().begin;
+  };
+  const auto a = val_begin("  seed: 5\ntrain:\n  seed: 1\n");
+  CHECK(val_begin("  seed: 5\ntrain:\n  seed: 2\n") == a);
+  CHECK(val_begin("  seed: 6\ntrain:\n  seed: 1\n") != a);
+  CHECK(val_begin("  seed: -1\ntrain:\n  seed: 5\n") == a);
+  CHECK(val_begin("  seed: -1\ntrain:\n  seed: 6\n") != a);
+}
+
+// Guards the same choice in make_text_classification_dataset: data.seed draws the stratified split.
+TEST_CASE("text classification: data.seed draws the split, -1 follows train.seed") {
+  test::TempDir dir("cls_seed");
+  namespace fs = std::filesystem;
+  fs::create_directories(dir.file("root/ham"));
+  fs::create_directories(dir.file("root/spam"));
+  for (int i = 0; i < 30; ++i) {
+    test::write_text(dir.file("root/ham/" + std::to_string(i) + ".txt"), "ham number " + std::to_string(i));
+    test::write_text(dir.file("root/spam/" + std::to_string(i) + ".txt"), "spam number " + std::to_string(i));
+  }
+  auto val_x = [&](const std::string& seeds) {
+    auto data = make_dataset(parse_config(cls_yaml("  root: " + dir.file("root") + "\n  val_fraction: 0.2\n" + seeds), "t.yaml"));
+    return data->get(Split::val, torch::arange(data->size(Split::val), torch::kLong), false).x;
+  };
+  const auto a = val_x("  seed: 5\ntrain:\n  seed: 1\n");
+  CHECK(a.size(0) == 12);  // data.val_fraction 0.2 of each class's 30
+  CHECK(torch::equal(val_x("  seed: 5\ntrain:\n  seed: 2\n"), a));
+  CHECK_FALSE(torch::equal(val_x("  seed: 6\ntrain:\n  seed: 1\n"), a));
+  CHECK(torch::equal(val_x("  seed: -1\ntrain:\n  seed: 5\n"), a));
+  CHECK_FALSE(torch::equal(val_x("  seed: -1\ntrain:\n  seed: 6\n"), a));
+}
+
+// Guards make_text_dataset passing every data.files entry to list_text_files.
+TEST_CASE("text data: every entry of data.files is read, in order") {
+  test::TempDir dir("text_files");
+  const std::string a = pattern(200, 1), b = pattern(100, 2);
+  test::write_text(dir.file("a.txt"), a);
+  test::write_text(dir.file("b.md"), b);
+  auto data = make_dataset(parse_config(lm_yaml("[" + dir.file("a.txt") + ", " + dir.file("b.md") + "]",
+                                                "  val_fraction: 0\n  test_fraction: 0\n"), "t.yaml"));
+  auto& text = dynamic_cast<TextDataset&>(*data);
+  CHECK(text.corpus_bytes() == 200 + 1 + 100);
+  CHECK(covered_text(*data, Split::train) == a + "\n" + b);
+}
+
+// Guards files_in_folder(path, d.extensions) in read_label_folders: the label folders are read
+// with the configured endings, not a fixed .txt.
+TEST_CASE("text classification: data.extensions picks the files in label folders") {
+  test::TempDir dir("cls_ext");
+  namespace fs = std::filesystem;
+  for (const std::string label : {"ham", "spam"}) {
+    fs::create_directories(dir.file("root/" + label));
+    for (int i = 0; i < 5; ++i) {
+      test::write_text(dir.file("root/" + label + "/" + std::to_string(i) + ".eml"), label + " mail");
+      test::write_text(dir.file("root/" + label + "/" + std::to_string(i) + ".txt"), label + " note");
+    }
+  }
+  auto data = make_dataset(parse_config(cls_yaml("  root: " + dir.file("root") + "\n  extensions: [.eml]\n"
+                                                 "  val_fraction: 0\n  test_fraction: 0\n"), "t.yaml"));
+  CHECK(data->size(Split::train) == 10);
+  auto x = data->get(Split::train, torch::arange(10, torch::kLong), false).x;
+  CHECK(x[0][4].item<int64_t>() == 'm');  // "ham mail" / "spam mail": the .eml files, not the notes
 }
