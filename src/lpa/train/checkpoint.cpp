@@ -19,7 +19,7 @@ constexpr int64_t kFormat = 1;
 int64_t step_of(const std::string& name) {  // "step_00000123.pt" -> 123, else -1
   if (name.size() < 9 || name.rfind("step_", 0) != 0 || name.substr(name.size() - 3) != ".pt") return -1;
   const std::string digits = name.substr(5, name.size() - 8);
-  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
   return std::stoll(digits);
 }
 
@@ -159,6 +159,10 @@ TrainingState load_checkpoint(const std::string& f, DepthwiseModel& model,
   st.sampler_position = read_int(archive, "sampler_position");
   archive.try_read("cpu_rng", st.cpu_rng);
   archive.try_read("cuda_rng", st.cuda_rng);
+  // Checked here, not when restore_rng hands it to LibTorch (a c10::Error mid-resume).
+  if (st.cpu_rng.defined() && (st.cpu_rng.scalar_type() != torch::kUInt8 || st.cpu_rng.dim() != 1 ||
+                               st.cpu_rng.numel() != capture_rng().numel()))
+    throw UserError("cpu_rng is not a LibTorch CPU generator state (" + shape_text(st.cpu_rng) + ")");
   if (st.cpu_rng.defined()) st.cpu_rng = st.cpu_rng.to(torch::kCPU);
   if (st.cuda_rng.defined()) st.cuda_rng = st.cuda_rng.to(torch::kCPU);
   c10::IValue elapsed;
