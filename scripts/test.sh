@@ -4,9 +4,9 @@
 #   scripts/test.sh -R config    # only tests whose name matches
 #   scripts/test.sh --sanitize   # the unit tests under ASan + UBSan (clang build in build-asan/)
 #   scripts/test.sh --sanitize -R config
-# --sanitize leaves out what is slow under the sanitizers and is not about lpa's memory safety
-# (docs/testing.md): the end-to-end CLI runs (tests/cli), Slurm, data parallel (torchrun/Gloo
-# processes) and the Python interop test. Extra arguments go to ctest.
+# --sanitize runs every test but the Slurm ones (jobs on a local cluster, minutes each) and the
+# Python interop test (Python's side is not instrumented): the CLI tests run the sanitized `lpa`
+# binary (docs/testing.md). Extra arguments go to ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -15,7 +15,7 @@ if [ "${1:-}" = --sanitize ]; then
   # shellcheck source=scripts/sanitize_env.sh
   source scripts/sanitize_env.sh
   lpa_build_sanitized lpa lpa_tests
-  exclude='^(cli|slurm)[ :]|^python_|^slurm_cluster_stop$'
+  exclude='^slurm[ :]|^slurm_cluster_stop$|^python_'
   cd "$LPA_SANITIZE_BUILD" && OMP_NUM_THREADS=1 ctest --output-on-failure -j "$jobs" --timeout 900 -E "$exclude" "$@"
   exit
 fi
