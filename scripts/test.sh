@@ -2,7 +2,7 @@
 # Command 2 of the README: build (if needed) and run the whole test suite with CTest.
 #   scripts/test.sh              # everything
 #   scripts/test.sh -R config    # only tests whose name matches
-#   scripts/test.sh --sanitize   # the unit tests under ASan + UBSan (clang build in build-asan/)
+#   scripts/test.sh --sanitize   # the tests under ASan + UBSan (clang build in build-asan/)
 #   scripts/test.sh --sanitize -R config
 # --sanitize runs every test but the Slurm ones (jobs on a local cluster, minutes each) and the
 # Python interop test (Python's side is not instrumented): the CLI tests run the sanitized `lpa`
