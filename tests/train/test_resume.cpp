@@ -138,6 +138,14 @@ TEST_CASE("checkpoint: foreign files are refused with the reason") {
   // tests/sanitize/lsan.supp): the directory is refused as a user error.
   test::write_text(dir.file("step_00000009.pt"), test::fuzz_input("checkpoint", "crash-leak-not-a-zip"));
   CHECK_THROWS_AS(load_latest_checkpoint(dir.path, *small, nullptr), UserError);
+  // Altered bytes inside the archive (from fuzz_checkpoint: LibTorch's unpickler crashed on
+  // them, SEGV) are refused by their CRC-32 before LibTorch reads them; guards
+  // verify_archive_checksums in train/checkpoint.cpp.
+  test::write_text(dir.file("step_00000010.pt"), test::fuzz_input("checkpoint", "crash-segv-unpickler"));
+  CHECK_THROWS_WITH(load_checkpoint(dir.file("step_00000010.pt"), *small, nullptr),
+                    Catch::Contains("corrupt archive: "));
+  CHECK_THROWS_WITH(load_checkpoint(dir.file("step_00000009.pt"), *small, nullptr),
+                    Catch::Contains("corrupt archive") || Catch::Contains("not a LibTorch archive"));
   // The wide model reads its own back.
   CHECK(load_checkpoint(dir.file("step_00000007.pt"), *wide, nullptr).step == 7);
 }
