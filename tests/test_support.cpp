@@ -87,6 +87,10 @@ std::string tiny_surface_yaml(const std::string& name, int steps) {
 
 std::string source_dir() { return LPA_SOURCE_DIR; }
 
+std::string fuzz_input(const std::string& target, const std::string& name) {
+  return read_text(source_dir() + "/tests/fuzz/corpus/" + target + "/" + name);
+}
+
 int free_tcp_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

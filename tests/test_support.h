@@ -40,6 +40,10 @@ std::string tiny_surface_yaml(const std::string& name = "tiny", int steps = 60);
 
 std::string source_dir();
 
+// A checked-in fuzz input, tests/fuzz/corpus/<target>/<name>: regression tests replay the inputs
+// the fuzzers found (docs/testing.md).
+std::string fuzz_input(const std::string& target, const std::string& name);
+
 // A TCP port on 127.0.0.1 that was free a moment ago (for rendezvous in tests).
 int free_tcp_port();
 

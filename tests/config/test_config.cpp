@@ -31,6 +31,14 @@ TEST_CASE("config: unknown key names file, line and a suggestion") {
   CHECK(e == "x.yaml:4: model.dpeth: unknown key (did you mean model.depth?)");
 }
 
+// Guards key_name in config/load.cpp (found by fuzz_config: `[depth]: 4` escaped as yaml-cpp's
+// "bad conversion", exit 1, instead of a config error naming the line).
+TEST_CASE("config: a list or mapping used as a key names the line") {
+  CHECK(error_of(test::fuzz_input("config", "crash-list-as-key")) ==
+        "x.yaml:2: model: expected a key name, found a list or mapping");
+  CHECK(error_of("? {a: b}\n: 1\n") == "x.yaml:1: expected a key name, found a list or mapping");
+}
+
 TEST_CASE("config: unknown section") {
   CHECK(error_of("modle:\n  depth: 3\n") == "x.yaml:1: modle: unknown section (did you mean model?)");
 }

@@ -47,6 +47,18 @@ TEST_CASE("idx: encode/parse round trip and header checks") {
   CHECK_THROWS_WITH(parse_idx({0, 0}, 3, "f"), "f: truncated: 2 bytes, not even an IDX header");
 }
 
+// Guards the overflow check of the element count in parse_idx (found by fuzz_idx: sizes whose
+// product wraps to 0 passed as an empty file, then LibTorch refused the shape, not a UserError).
+TEST_CASE("idx: dimensions whose product overflows 64 bits are a truncated file") {
+  const std::string input = test::fuzz_input("idx", "crash-size-overflow");
+  const std::vector<uint8_t> bytes(input.begin(), input.end());
+  CHECK_THROWS_WITH(parse_idx(bytes, 3, "f.idx"),
+                    "f.idx: truncated: the header promises more than 2^64 bytes of data, the file holds 0");
+  // A zero dimension still makes an empty file, whatever the others say.
+  std::vector<uint8_t> empty = {0, 0, 8, 3, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  CHECK(parse_idx(empty, 3, "e.idx").numel() == 0);
+}
+
 TEST_CASE("idx: gzip and plain files read the same - a truncated gzip is an error") {
   test::TempDir dir("gz");
   std::vector<uint8_t> bytes(100000);

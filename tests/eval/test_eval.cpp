@@ -6,6 +6,7 @@
 #include "lpa/eval/meter.h"
 #include "lpa/eval/per_depth.h"
 #include "lpa/models/registry.h"
+#include "test_support.h"
 
 using namespace lpa;
 
@@ -20,6 +21,18 @@ TEST_CASE("depth spec: forms and errors") {
   CHECK_THROWS_WITH(parse_depth_spec("0", 16), "depth spec '0': depth 0 is out of range 1..16");
   CHECK_THROWS_AS(parse_depth_spec("a..b", 16), UserError);
   CHECK_THROWS_AS(parse_depth_spec("5..2", 16), UserError);
+}
+
+// Guards the range check before the expansion in parse_depth_spec (found by fuzz_depth_spec:
+// "38..1644444886" listed 1.6 billion depths before checking them, out of memory).
+TEST_CASE("depth spec: a huge range or number is refused before it is expanded") {
+  const std::string input = test::fuzz_input("depth_spec", "crash-huge-range");
+  const int64_t depth = static_cast<uint8_t>(input[0]) + 1;  // fuzz_depth_spec.cpp's layout
+  CHECK_THROWS_WITH(parse_depth_spec(input.substr(1), depth),
+                    "depth spec '1413,38..1644444886': depth 1644444886 is out of range 1..16");
+  CHECK_THROWS_WITH(parse_depth_spec("0..3", 16), "depth spec '0..3': depth 0 is out of range 1..16");
+  CHECK_THROWS_WITH(parse_depth_spec("1..99999999999999999999", 16),
+                    "depth spec '1..99999999999999999999': 99999999999999999999 is out of range");
 }
 
 TEST_CASE("meter: regression metrics against hand computation") {

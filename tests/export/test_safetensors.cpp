@@ -80,6 +80,29 @@ TEST_CASE("safetensors: round trip keeps names, dtypes, shapes, values and metad
   CHECK(looks_like_safetensors(path));
 }
 
+// Guards two lines of read_safetensors. The size check before the allocation: a shape of 10^12
+// floats was allocated before its offsets were compared (LibTorch's allocation error, not a
+// UserError). The memcpy of an empty tensor to data_ptr() == nullptr (found by
+// fuzz_safetensors; undefined behaviour that UBSan reports, so this half fails only under
+// scripts/test.sh --sanitize).
+TEST_CASE("safetensors: huge shapes are refused before allocation, empty tensors read") {
+  test::TempDir dir("st");
+  const std::string huge = dir.file("huge.safetensors");
+  test::write_text(huge, raw_file(R"({"a":{"dtype":"F32","shape":[1000000000000],"data_offsets":[0,4]}})",
+                                  std::string(4, '\0')));
+  CHECK_THROWS_WITH(read_safetensors(huge), Catch::Contains("tensor 'a': data_offsets [0, 4] do not match"));
+  const std::string wraps = dir.file("wraps.safetensors");  // 2^62 x 4 bytes wraps to 0
+  test::write_text(wraps, raw_file(R"({"a":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})", ""));
+  CHECK_THROWS_WITH(read_safetensors(wraps), Catch::Contains("do not match"));
+
+  const std::string empty = dir.file("empty.safetensors");
+  test::write_text(empty, test::fuzz_input("safetensors", "crash-empty-tensor-memcpy"));
+  const auto f = read_safetensors(empty);
+  REQUIRE(f.tensors.size() == 2);
+  CHECK(f.tensors[1].first == "e");
+  CHECK(f.tensors[1].second.numel() == 0);
+}
+
 TEST_CASE("safetensors: malformed files are rejected with the reason") {
   test::TempDir dir("st");
   auto check = [&](const std::string& bytes, const std::string& reason) {

@@ -55,6 +55,32 @@ TEST_CASE("sweep: bad sweep files name the file, line and key") {
   CHECK(contains(err("base: [c.yaml\n"), "YAML syntax error"));
 }
 
+// Guards key_name and kMaxTasks in sweep/sweep.cpp (the pattern fuzz_config found in the config
+// reader; a grid of 17 two-value axes is 131072 tasks, expanded in memory before).
+TEST_CASE("sweep: list keys and grids of more than 100000 tasks are refused") {
+  auto err = [](const std::string& text) {
+    try {
+      parse_sweep(text, "s.yaml");
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(err("[base]: c.yaml\n") == "s.yaml:1: expected a key name, found a list or mapping");
+  CHECK(err("base: c.yaml\ngrid:\n  [a.b]: [1]\n") == "s.yaml:3: grid: expected a key name, found a list or mapping");
+  std::string grid = "base: c.yaml\ngrid:\n";
+  for (int axis = 0; axis < 17; ++axis) grid += "  a.k" + std::to_string(axis) + ": [1, 2]\n";
+  CHECK(err(grid) == "s.yaml:19: grid: more than 100000 combinations");
+  auto numbers = [](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += (i ? "," : "") + std::to_string(i);
+    return s;
+  };
+  CHECK(err("base: c.yaml\ngrid: {a.b: [" + numbers(1000) + "]}\nseeds: [" + numbers(200) +
+            "]\nlist: [[a.c=1], [a.c=2], [a.c=3]]\n") ==
+        "s.yaml: 600000 tasks (grid x list x seeds), more than 100000");
+}
+
 TEST_CASE("cli sweep: --list, --task I and --all") {
   test::TempDir dir("sweep");
   test::write_text(dir.file("base.yaml"), test::tiny_surface_yaml("sw", 10));

@@ -130,6 +130,22 @@ TEST_CASE("checkpoint: foreign files are refused with the reason") {
   // The directory as a whole: nothing readable is a user error naming the newest problem.
   CHECK_THROWS_AS(load_latest_checkpoint(dir.path, *small, nullptr), UserError);
   CHECK_THROWS_WITH(load_latest_checkpoint(dir.path, *small, nullptr), Catch::Contains("step_00000007.pt"));
+  // A generator state of the wrong size (LibTorch would refuse it only in restore_rng).
+  save_checkpoint(dir.path, *small, nullptr, {8, 0, 0, torch::zeros({3}, torch::kUInt8)}, 5);
+  CHECK_THROWS_WITH(load_checkpoint(dir.file("step_00000008.pt"), *small, nullptr),
+                    "cpu_rng is not a LibTorch CPU generator state ([3])");
+  // Bytes that are not a zip archive (from fuzz_checkpoint; LibTorch's reader leaks there,
+  // tests/sanitize/lsan.supp): the directory is refused as a user error.
+  test::write_text(dir.file("step_00000009.pt"), test::fuzz_input("checkpoint", "crash-leak-not-a-zip"));
+  CHECK_THROWS_AS(load_latest_checkpoint(dir.path, *small, nullptr), UserError);
+  // Altered bytes inside the archive (from fuzz_checkpoint: LibTorch's unpickler crashed on
+  // them, SEGV) are refused by their CRC-32 before LibTorch reads them; guards
+  // verify_archive_checksums in train/checkpoint.cpp.
+  test::write_text(dir.file("step_00000010.pt"), test::fuzz_input("checkpoint", "crash-segv-unpickler"));
+  CHECK_THROWS_WITH(load_checkpoint(dir.file("step_00000010.pt"), *small, nullptr),
+                    Catch::Contains("corrupt archive: "));
+  CHECK_THROWS_WITH(load_checkpoint(dir.file("step_00000009.pt"), *small, nullptr),
+                    Catch::Contains("corrupt archive") || Catch::Contains("not a LibTorch archive"));
   // The wide model reads its own back.
   CHECK(load_checkpoint(dir.file("step_00000007.pt"), *wide, nullptr).step == 7);
 }

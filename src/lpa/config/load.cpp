@@ -31,13 +31,19 @@ std::string at(const std::string& source, const YAML::Node& n) {
   return source + ":" + std::to_string(mark.line + 1);
 }
 
+// A mapping key as text: `[depth]: 4` or `? {a: b}` is a bad config, not a yaml-cpp conversion error.
+std::string key_name(const std::string& source, const YAML::Node& key, const std::string& where) {
+  if (!key.IsScalar()) throw UserError(at(source, key) + ": " + where + "expected a key name, found a list or mapping");
+  return key.Scalar();
+}
+
 void read_section(ExperimentConfig& cfg, const std::string& source, const std::string& section,
                   const YAML::Node& body, const YAML::Node& key_node) {
   if (body.IsNull()) return;  // an empty section keeps its defaults
   if (!body.IsMap())
     throw UserError(at(source, key_node) + ": " + section + ": expected a mapping of keys");
   for (const auto& kv : body) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = key_name(source, kv.first, section + ": ");
     const std::string path = section + "." + key;
     const ConfigKey* k = find_config_key(path);
     if (!k)
@@ -56,7 +62,7 @@ void read_document(ExperimentConfig& cfg, const YAML::Node& root, const std::str
   if (root.IsNull()) return;
   if (!root.IsMap()) throw UserError(source + ": expected a mapping of sections at the top level");
   for (const auto& kv : root) {
-    const std::string section = kv.first.as<std::string>();
+    const std::string section = key_name(source, kv.first, "");
     if (section == "meta") continue;  // written by lpa into run directories; informational
     const auto& known = config_sections();
     if (std::find(known.begin(), known.end(), section) == known.end()) {

@@ -33,12 +33,18 @@ torch::Tensor parse_idx(const std::vector<uint8_t>& b, int64_t expected_dims, co
     throw UserError(path + ": truncated inside the IDX header (" + std::to_string(b.size()) + " bytes)");
   std::vector<int64_t> shape;
   uint64_t count = 1;
+  bool overflow = false, empty = false;  // three 32-bit sizes can multiply past 2^64
   for (int64_t i = 0; i < expected_dims; ++i) {
     const uint32_t d = be32(b.data() + 4 + 4 * i);
     shape.push_back(d);
-    count *= d;
+    empty = empty || d == 0;
+    overflow = overflow || __builtin_mul_overflow(count, d, &count);
   }
+  if (empty) count = 0;
   const uint64_t have = b.size() - header;
+  if (overflow && !empty)
+    throw UserError(path + ": truncated: the header promises more than 2^64 bytes of data, the file holds " +
+                    std::to_string(have));
   if (have < count)
     throw UserError(path + ": truncated: the header promises " + std::to_string(count) +
                     " bytes of data, the file holds " + std::to_string(have));

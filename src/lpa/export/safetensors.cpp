@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <set>
 
 #include "lpa/errors.h"
@@ -141,19 +142,27 @@ SafetensorsFile read_safetensors(const std::string& path) {
       for (const auto& cand : kDtypes)
         if (dtype->text == cand.name) d = &cand;
       if (!d) throw std::runtime_error("unsupported dtype " + dtype->text);
+      // The size is checked against the offsets before anything is allocated, so a shape of
+      // [1000000000000] is an error, not a terabyte request; products that overflow never match.
       std::vector<int64_t> dims;
-      uint64_t numel = 1;
+      uint64_t nbytes = c10::elementSize(d->type);
+      bool overflow = false, empty = false;
       for (const auto& s : shape->array) {
-        dims.push_back(static_cast<int64_t>(s.as_uint()));
-        numel *= s.as_uint();
+        const uint64_t n = s.as_uint();
+        if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+          throw std::runtime_error("dimension " + s.text + " is too large");
+        dims.push_back(static_cast<int64_t>(n));
+        empty = empty || n == 0;
+        overflow = overflow || __builtin_mul_overflow(nbytes, n, &nbytes);
       }
+      if (empty) nbytes = 0, overflow = false;
       const uint64_t begin = offsets->array[0].as_uint(), end = offsets->array[1].as_uint();
-      torch::Tensor t = torch::empty(dims, torch::TensorOptions().dtype(d->type));
-      if (end < begin || end > buffer_size || end - begin != numel * t.element_size())
+      if (overflow || end < begin || end > buffer_size || end - begin != nbytes)
         throw std::runtime_error("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                                  "] do not match the shape and dtype within a buffer of " +
                                  std::to_string(buffer_size) + " bytes");
-      std::memcpy(t.data_ptr(), buffer + begin, end - begin);
+      torch::Tensor t = torch::empty(dims, torch::TensorOptions().dtype(d->type));
+      if (nbytes > 0) std::memcpy(t.data_ptr(), buffer + begin, nbytes);  // data_ptr() of [0] is null
       spans.push_back({begin, end, name, t});
     } catch (const std::runtime_error& e) {
       throw bad("tensor '" + name + "': " + e.what());

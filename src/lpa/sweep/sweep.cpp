@@ -23,6 +23,15 @@ std::string at(const std::string& source, const YAML::Node& n) {
   throw UserError(at(source, n) + ": " + what);
 }
 
+// More tasks than any cluster's array job takes (Slurm's MaxArraySize defaults to 1001) is a
+// mistake in the grid, not a sweep to expand into memory.
+constexpr size_t kMaxTasks = 100000;
+
+std::string key_name(const std::string& source, const YAML::Node& key, const std::string& where) {
+  if (!key.IsScalar()) fail(source, key, where + "expected a key name, found a list or mapping");
+  return key.Scalar();
+}
+
 std::string scalar(const std::string& source, const YAML::Node& n, const std::string& key) {
   if (!n.IsScalar()) fail(source, n, key + ": expected a single value");
   return n.Scalar();
@@ -63,7 +72,7 @@ Sweep parse_sweep(const std::string& text, const std::string& source) {
   std::vector<std::string> seeds;
   const std::vector<std::string> known = {"base", "name", "root", "set", "grid", "list", "seeds"};
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = key_name(source, kv.first, "");
     const YAML::Node& v = kv.second;
     if (key == "base") {
       s.base_config = scalar(source, v, key);
@@ -77,11 +86,14 @@ Sweep parse_sweep(const std::string& text, const std::string& source) {
     } else if (key == "grid") {
       if (!v.IsMap() || v.size() == 0) fail(source, v, "grid: expected a mapping of section.key: [values]");
       for (const auto& axis : v) {
-        const std::string name = axis.first.as<std::string>();
+        const std::string name = key_name(source, axis.first, "grid: ");
         if (name.find('.') == std::string::npos) fail(source, axis.first, "grid: '" + name + "' is not section.key");
+        const auto values = scalars(source, axis.second, "grid: " + name);
+        if (grid_points.size() * values.size() > kMaxTasks)
+          fail(source, axis.first, "grid: more than " + std::to_string(kMaxTasks) + " combinations");
         std::vector<std::vector<std::string>> next;
         for (const auto& point : grid_points)
-          for (const auto& value : scalars(source, axis.second, "grid: " + name)) {
+          for (const auto& value : values) {
             auto p = point;
             p.push_back(name + "=" + value);
             next.push_back(p);
@@ -107,6 +119,9 @@ Sweep parse_sweep(const std::string& text, const std::string& source) {
   if (!fs::path(s.base_config).is_absolute())
     s.base_config = (fs::path(source).parent_path() / s.base_config).lexically_normal().string();
   if (seeds.empty()) seeds.push_back("");
+  if (grid_points.size() * list_entries.size() * seeds.size() > kMaxTasks)
+    throw UserError(source + ": " + std::to_string(grid_points.size() * list_entries.size() * seeds.size()) +
+                    " tasks (grid x list x seeds), more than " + std::to_string(kMaxTasks));
   for (const auto& point : grid_points)
     for (const auto& entry : list_entries)
       for (const auto& seed : seeds) {

@@ -1,6 +1,7 @@
 #include "lpa/train/checkpoint.h"
 
 #include <spdlog/spdlog.h>
+#include <zlib.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@ constexpr int64_t kFormat = 1;
 int64_t step_of(const std::string& name) {  // "step_00000123.pt" -> 123, else -1
   if (name.size() < 9 || name.rfind("step_", 0) != 0 || name.substr(name.size() - 3) != ".pt") return -1;
   const std::string digits = name.substr(5, name.size() - 8);
-  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
   return std::stoll(digits);
 }
 
@@ -49,6 +50,46 @@ void check_shapes(torch::nn::Module& m, torch::serialize::InputArchive& a, const
     torch::serialize::InputArchive child;
     if (!a.try_read(c.key(), child)) throw UserError("has no " + prefix + c.key());
     check_shapes(*c.value(), child, prefix + c.key() + ".");
+  }
+}
+
+uint32_t le(const std::string& b, size_t at, int bytes) {
+  uint32_t v = 0;
+  for (int k = bytes - 1; k >= 0; --k) v = (v << 8) | static_cast<uint8_t>(b[at + k]);
+  return v;
+}
+
+// A LibTorch archive is a zip file whose entries are stored with their CRC-32, but LibTorch's
+// reader does not check them, and its unpickler crashes on some altered bytes (found by
+// tests/fuzz/fuzz_checkpoint.cpp: a SEGV in ScriptTypeParser). So the bytes are checked here
+// first: a bit flip or a foreign file is a clear error, and what reaches LibTorch is what lpa
+// wrote. Zip64 archives (over 4 GiB) and compressed entries are left to LibTorch.
+void verify_archive_checksums(const std::string& path) {
+  const std::string b = read_file(path);
+  const size_t n = b.size();
+  size_t eocd = std::string::npos;
+  for (size_t i = n >= 22 ? n - 22 : 0; n >= 22; --i) {
+    if (le(b, i, 4) == 0x06054b50u) { eocd = i; break; }
+    if (i == 0 || n - i > 22 + 65535) break;
+  }
+  if (eocd == std::string::npos) throw UserError("not a LibTorch archive (no zip directory)");
+  const uint32_t entries = le(b, eocd + 10, 2), dir = le(b, eocd + 16, 4);
+  if (dir == 0xFFFFFFFFu || entries == 0xFFFFu) return;  // zip64
+  auto corrupt = [](const std::string& why) { return UserError("corrupt archive: " + why); };
+  size_t at = dir;
+  for (uint32_t e = 0; e < entries; ++e) {
+    if (at + 46 > n || le(b, at, 4) != 0x02014b50u) throw corrupt("zip directory entry out of place");
+    const uint32_t method = le(b, at + 10, 2), crc = le(b, at + 16, 4), size = le(b, at + 20, 4);
+    const size_t name = le(b, at + 28, 2), extra = le(b, at + 30, 2), comment = le(b, at + 32, 2);
+    const size_t local = le(b, at + 42, 4);
+    const std::string entry = at + 46 + name <= n ? b.substr(at + 46, name) : "?";
+    at += 46 + name + extra + comment;
+    if (method != 0 || size == 0xFFFFFFFFu || local == 0xFFFFFFFFu) continue;
+    if (local + 30 > n || le(b, local, 4) != 0x04034b50u) throw corrupt(entry + ": local header out of place");
+    const size_t data = local + 30 + le(b, local + 26, 2) + le(b, local + 28, 2);
+    if (data > n || size > n - data) throw corrupt(entry + ": truncated");
+    const uLong actual = ::crc32(::crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(b.data() + data), size);
+    if (actual != crc) throw corrupt(entry + ": bytes do not match their CRC-32");
   }
 }
 
@@ -173,6 +214,7 @@ std::string save_checkpoint(const std::string& dir, DepthwiseModel& model,
 
 TrainingState load_checkpoint(const std::string& f, DepthwiseModel& model,
                               torch::optim::Optimizer* optimizer, c10::optional<torch::Device> device) {
+  verify_archive_checksums(f);
   torch::serialize::InputArchive archive;
   archive.load_from(f, device);
   c10::IValue format;
@@ -190,6 +232,10 @@ TrainingState load_checkpoint(const std::string& f, DepthwiseModel& model,
   st.sampler_position = read_int(archive, "sampler_position");
   archive.try_read("cpu_rng", st.cpu_rng);
   archive.try_read("cuda_rng", st.cuda_rng);
+  // Checked here, not when restore_rng hands it to LibTorch (a c10::Error mid-resume).
+  if (st.cpu_rng.defined() && (st.cpu_rng.scalar_type() != torch::kUInt8 || st.cpu_rng.dim() != 1 ||
+                               st.cpu_rng.numel() != capture_rng().numel()))
+    throw UserError("cpu_rng is not a LibTorch CPU generator state (" + shape_text(st.cpu_rng) + ")");
   if (st.cpu_rng.defined()) st.cpu_rng = st.cpu_rng.to(torch::kCPU);
   if (st.cuda_rng.defined()) st.cuda_rng = st.cuda_rng.to(torch::kCPU);
   c10::IValue elapsed;

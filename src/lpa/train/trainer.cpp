@@ -11,6 +11,7 @@
 #include "lpa/io/files.h"
 #include "lpa/train/checkpoint.h"
 #include "lpa/train/optimizer.h"
+#include "lpa/train/resume_logs.h"
 #include "lpa/train/signals.h"
 
 namespace lpa {
@@ -101,22 +102,7 @@ int64_t Trainer::resume() {
 }
 
 void Trainer::truncate_logs_after_checkpoint() {
-  // Rows logged after the checkpoint will be written again, and a process killed mid-write
-  // may have left half a row: keep only whole rows up to the checkpoint's step.
-  for (const std::string& file : {run_.train_log(), run_.curves()}) {
-    if (!file_exists(file)) continue;
-    std::string text = read_file(file);
-    const size_t end = text.find_last_of('\n');
-    if (end + 1 != text.size()) write_file_atomic(file, text.substr(0, end == std::string::npos ? 0 : end + 1));
-    auto rows = read_csv(file);
-    if (rows.empty()) continue;
-    const size_t columns = rows.front().size();
-    filter_csv(file, [&](const std::vector<std::string>& row) {
-      if (row.size() != columns || row[0].empty() || row[0].find_first_not_of("0123456789") != std::string::npos)
-        return false;
-      return std::stoll(row[0]) <= step_;
-    });
-  }
+  for (const std::string& file : {run_.train_log(), run_.curves()}) truncate_log_after_step(file, step_);
 }
 
 std::string Trainer::save() {
