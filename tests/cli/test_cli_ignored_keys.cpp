@@ -11,7 +11,7 @@ namespace {
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 }  // namespace
 
-TEST_CASE("cli train: an ignored key exits 2 naming it; the E2E switch of an LPA file keeps the run usable") {
+TEST_CASE("cli train: an ignored key exits 2 naming it, the E2E switch of an LPA file keeps the run usable") {
   test::TempDir dir("ignored");
   std::string yaml = test::tiny_surface_yaml("ign", 20);
   const std::string uniform = "weights: uniform";

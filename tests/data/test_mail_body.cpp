@@ -40,7 +40,7 @@ std::string text_of(const torch::Tensor& row) {
 
 }  // namespace
 
-TEST_CASE("mail body: after the first blank line, LF or CRLF; no blank line keeps it all") {
+TEST_CASE("mail body: after the first blank line, LF or CRLF, no blank line keeps it all") {
   CHECK(mail_body(kUnixMail) == "Buy now!\n\nSecond paragraph.\n");  // only the first blank line ends the headers
   CHECK(mail_body(kDosMail) == "See you at ten.\r\n");
   CHECK(mail_body("Subject: x\n\r\nbody") == "body");                 // mixed endings
