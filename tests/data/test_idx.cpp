@@ -147,13 +147,13 @@ TEST_CASE("idx dataset: data.crop_padding and data.flip shape the augmentation")
     return d->get(Split::train, torch::arange(64, torch::kLong), augment).x;
   };
   const auto plain = batch("", false);
-  CHECK(torch::equal(batch("  crop_padding: 0\n  flip: false\n", true), plain));  // nothing to do
-  const auto flipped = batch("  crop_padding: 0\n  flip: true\n", true);
+  CHECK(torch::equal(batch("  augment: true\n  crop_padding: 0\n  flip: false\n", true), plain));  // nothing to do
+  const auto flipped = batch("  augment: true\n  crop_padding: 0\n  flip: true\n", true);
   CHECK_FALSE(torch::equal(flipped, plain));
   // Without padding, every augmented image is the image or its mirror.
   auto same = flipped.eq(plain).flatten(1).all(1), mirrored = flipped.eq(plain.flip({3})).flatten(1).all(1);
   CHECK(same.logical_or(mirrored).all().item<bool>());
-  const auto shifted = batch("  crop_padding: 2\n  flip: false\n", true);
+  const auto shifted = batch("  augment: true\n  crop_padding: 2\n  flip: false\n", true);
   CHECK_FALSE(torch::equal(shifted, plain));
 }
 

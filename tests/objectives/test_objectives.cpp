@@ -158,7 +158,8 @@ TEST_CASE("objectives: loss.layer_drop skips blocks while training, e2e and lpa"
 // Guards `cfg_.loss.label_smoothing` reaching the task loss: the objective's loss equals
 // (1-e) * NLL + e * mean over classes of -log p, computed here by hand.
 TEST_CASE("objectives: loss.label_smoothing is the smoothed cross-entropy") {
-  auto cfg = parse_config("model:\n  depth: 2\n  width: 8\nloss:\n  kind: e2e\n  label_smoothing: 0.3\n", "t.yaml");
+  auto cfg = parse_config("model:\n  depth: 2\n  width: 8\ndata:\n  type: idx\n  flatten: true\n"
+                          "loss:\n  kind: e2e\n  label_smoothing: 0.3\n", "t.yaml");
   DataSpec spec;
   spec.input_shape = {3};
   spec.task = Task::classification;
