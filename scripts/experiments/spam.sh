@@ -29,7 +29,7 @@ column() { # run dir, csv column name -> values, one per depth, of the test spli
 }
 for v in "${variants[@]}"; do
   steps=$(awk -F, 'END { print $1 }' "$root/$v/train_log.csv")
-  wall=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "elapsed_s") c = i; next } END { printf "%.0f", $c }' "$root/$v/train_log.csv")
+  wall=$(awk -F, '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) if ($i == "elapsed_s") c = i; next } { v = $c } END { printf "%.0f", v }' "$root/$v/train_log.csv")
   echo "$v: $root/$v, $steps steps, ${wall} s of training (one thread)"
 done
 header="| depth |"; rule="|---:|"

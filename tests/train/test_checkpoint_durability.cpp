@@ -109,8 +109,10 @@ TEST_CASE("checkpoint: written to a partial name, fsynced, renamed, folder fsync
   spec.input_shape = {2};
   auto model = make_model(cfg, spec);
   auto opt = make_optimizer(cfg.train, model->parameters());
+  TrainingState st;
+  st.step = 7;
   Recording rec;
-  const std::string path = save_checkpoint(dir.path, *model, opt.get(), {7, 0, 0, {}}, 2);
+  const std::string path = save_checkpoint(dir.path, *model, opt.get(), st, 2);
   auto ev = rec.take();
   CHECK(path == dir.path + "/step_00000007.pt");
   check_durable_replace(ev, dir.path + "/.partial_step_00000007.pt", path);

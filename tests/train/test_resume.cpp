@@ -131,7 +131,10 @@ TEST_CASE("checkpoint: foreign files are refused with the reason") {
   CHECK_THROWS_AS(load_latest_checkpoint(dir.path, *small, nullptr), UserError);
   CHECK_THROWS_WITH(load_latest_checkpoint(dir.path, *small, nullptr), Catch::Contains("step_00000007.pt"));
   // A generator state of the wrong size (LibTorch would refuse it only in restore_rng).
-  save_checkpoint(dir.path, *small, nullptr, {8, 0, 0, torch::zeros({3}, torch::kUInt8)}, 5);
+  TrainingState bad_rng;
+  bad_rng.step = 8;
+  bad_rng.cpu_rng = torch::zeros({3}, torch::kUInt8);
+  save_checkpoint(dir.path, *small, nullptr, bad_rng, 5);
   CHECK_THROWS_WITH(load_checkpoint(dir.file("step_00000008.pt"), *small, nullptr),
                     "cpu_rng is not a LibTorch CPU generator state ([3])");
   // Bytes that are not a zip archive (from fuzz_checkpoint; LibTorch's reader leaks there,
