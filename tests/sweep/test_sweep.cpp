@@ -8,6 +8,17 @@ using namespace lpa;
 
 namespace {
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// The error parse_sweep gives for `text`, or "no error".
+std::string sweep_error(const std::string& text) {
+  try {
+    parse_sweep(text, "s.yaml");
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 }  // namespace
 
 TEST_CASE("sweep: grid x list x seeds, in order, with run directories") {
@@ -39,44 +50,28 @@ TEST_CASE("sweep: grid x list x seeds, in order, with run directories") {
 }
 
 TEST_CASE("sweep: bad sweep files name the file, line and key") {
-  auto err = [](const std::string& text) {
-    try {
-      parse_sweep(text, "s.yaml");
-    } catch (const UserError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  CHECK(contains(err("set: [a.b=1]\n"), "base: missing"));
-  CHECK(contains(err("base: c.yaml\nseed: [1]\n"), "s.yaml:2: seed: unknown sweep key (did you mean seeds?)"));
-  CHECK(contains(err("base: c.yaml\ngrid:\n  loss.kind: []\n"), "expected a non-empty list"));
-  CHECK(contains(err("base: c.yaml\nlist:\n  - [train.steps]\n"), "'train.steps' is not section.key=value"));
-  CHECK(contains(err("base: c.yaml\nseeds: [1, x]\n"), "'x' is not a non-negative integer"));
-  CHECK(contains(err("base: [c.yaml\n"), "YAML syntax error"));
+  CHECK(contains(sweep_error("set: [a.b=1]\n"), "base: missing"));
+  CHECK(contains(sweep_error("base: c.yaml\nseed: [1]\n"), "s.yaml:2: seed: unknown sweep key (did you mean seeds?)"));
+  CHECK(contains(sweep_error("base: c.yaml\ngrid:\n  loss.kind: []\n"), "expected a non-empty list"));
+  CHECK(contains(sweep_error("base: c.yaml\nlist:\n  - [train.steps]\n"), "'train.steps' is not section.key=value"));
+  CHECK(contains(sweep_error("base: c.yaml\nseeds: [1, x]\n"), "'x' is not a non-negative integer"));
+  CHECK(contains(sweep_error("base: [c.yaml\n"), "YAML syntax error"));
 }
 
 // Guards key_name and kMaxTasks in sweep/sweep.cpp (the pattern fuzz_config found in the config
 // reader; a grid of 17 two-value axes is 131072 tasks, expanded in memory before).
 TEST_CASE("sweep: list keys and grids of more than 100000 tasks are refused") {
-  auto err = [](const std::string& text) {
-    try {
-      parse_sweep(text, "s.yaml");
-    } catch (const UserError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  CHECK(err("[base]: c.yaml\n") == "s.yaml:1: expected a key name, found a list or mapping");
-  CHECK(err("base: c.yaml\ngrid:\n  [a.b]: [1]\n") == "s.yaml:3: grid: expected a key name, found a list or mapping");
+  CHECK(sweep_error("[base]: c.yaml\n") == "s.yaml:1: expected a key name, found a list or mapping");
+  CHECK(sweep_error("base: c.yaml\ngrid:\n  [a.b]: [1]\n") == "s.yaml:3: grid: expected a key name, found a list or mapping");
   std::string grid = "base: c.yaml\ngrid:\n";
   for (int axis = 0; axis < 17; ++axis) grid += "  a.k" + std::to_string(axis) + ": [1, 2]\n";
-  CHECK(err(grid) == "s.yaml:19: grid: more than 100000 combinations");
+  CHECK(sweep_error(grid) == "s.yaml:19: grid: more than 100000 combinations");
   auto numbers = [](int n) {
     std::string s;
     for (int i = 0; i < n; ++i) s += (i ? "," : "") + std::to_string(i);
     return s;
   };
-  CHECK(err("base: c.yaml\ngrid: {a.b: [" + numbers(1000) + "]}\nseeds: [" + numbers(200) +
+  CHECK(sweep_error("base: c.yaml\ngrid: {a.b: [" + numbers(1000) + "]}\nseeds: [" + numbers(200) +
             "]\nlist: [[a.c=1], [a.c=2], [a.c=3]]\n") ==
         "s.yaml: 600000 tasks (grid x list x seeds), more than 100000");
 }
