@@ -31,6 +31,7 @@ const std::string kImages = "data:\n  type: idx\n  flatten: true\n";
 const std::string kCifar = "data:\n  type: cifar10\n  flatten: true\n";
 const std::string kE2e = "loss:\n  kind: e2e\n";
 const std::string kSequential = "loss:\n  mode: sequential\n";
+const std::string kLocal = "loss:\n  mode: local\n";
 const std::string kSgd = "train:\n  optimizer: sgd\n";
 const std::string kConstant = "train:\n  schedule: constant\n";
 
@@ -106,6 +107,16 @@ const std::vector<Case> kCases = {
     {kE2e, "loss.rotation_period=2", "loss.kind: e2e (only the last exit is in the loss)"},
     {kSequential, "loss.layer_drop=0.1", "loss.mode: sequential (a stage runs blocks 1..l without dropping any)"},
     {kMlp, "loss.label_smoothing=0.1", "data.type: surface (a regression: smoothing is for classes)"},
+    {kMlp, "loss.adaptive_decay=0.9", "loss.weights: uniform (the decay is adaptive weights')"},
+    {kE2e, "loss.final_weight=2", "loss.kind: e2e (only the last exit is in the loss)"},
+    {kSequential, "loss.aux_ramp=0.5", "loss.mode: sequential (each stage trains its own exit alone)"},
+    {kE2e, "loss.distill_alpha=0.5", "loss.kind: e2e (only the last exit is in the loss)"},
+    {kMlp + "loss:\n  distill_alpha: 0.5\n", "loss.distill_temperature=2",
+     "data.type: surface (a regression: its distillation term is squared error, no softmax)"},
+    {kLm, "loss.distill_temperature=2", "loss.distill_alpha: 0 (distillation is off)"},
+    {kLocal, "loss.gradient_equilibrium=true",
+     "loss.mode: local (each block already gets only its own exit's gradient)"},
+    {kSequential, "loss.e2e_fraction=0.5", "loss.mode: sequential (each stage trains its own exit alone)"},
     {kMlp, "train.momentum=0.5", "train.optimizer: adam (momentum is SGD's; Adam's are train.beta1 and train.beta2)"},
     {kMlp, "train.nesterov=true", "train.optimizer: adam (Nesterov momentum is SGD's)"},
     {kSgd + "  momentum: 0\n", "train.nesterov=true", "train.momentum: 0 (Nesterov needs momentum > 0)"},

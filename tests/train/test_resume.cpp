@@ -45,13 +45,17 @@ Attempt attempt(const ExperimentConfig& cfg, const std::string& dir, int64_t sto
 TEST_CASE("resume: interrupted and resumed runs end bit for bit equal") {
   // Each variant exercises one piece of state: Adam moments + warm-up/cosine schedule,
   // SGD momentum + step schedule, dropout and layer drop (LibTorch's RNG), the sequential
-  // objective's per-stage schedule, and a mid-epoch sampler position.
+  // objective's per-stage schedule, the LPA options, and a mid-epoch sampler position.
   const std::vector<std::vector<std::string>> variants = {
       {"train.warmup_steps=10", "train.schedule=cosine"},
       {"train.optimizer=sgd", "train.momentum=0.9", "train.nesterov=true", "train.schedule=step",
        "train.step_size=20", "train.gamma=0.5", "train.lr=0.05"},
       {"model.dropout=0.2", "loss.layer_drop=0.3", "train.optimizer=adamw", "train.weight_decay=0.01"},
       {"loss.mode=sequential", "train.grad_clip=0.5"},
+      // The objective's own state (adaptive weights' loss averages) and its step-dependent options.
+      {"loss.weights=adaptive", "loss.adaptive_decay=0.5", "loss.distill_alpha=0.3",
+       "loss.gradient_equilibrium=true", "loss.curriculum=gradual", "loss.e2e_fraction=0.2",
+       "loss.final_weight=2", "loss.aux_ramp=0.5"},
   };
   for (const auto& overrides : variants) {
     auto cfg = parse_config(test::tiny_surface_yaml("resume", 90), "t.yaml", overrides);

@@ -75,12 +75,19 @@ struct DataSection {
 struct LossSection {
   std::string kind = "lpa";           // e2e | lpa
   std::string mode = "joint";         // joint | local | sequential
-  std::string weights = "uniform";    // uniform | linear | sqrt | inverse | sdn | list
+  std::string weights = "uniform";    // uniform | linear | sqrt | inverse | sdn | adaptive | list
   std::vector<double> weight_list;    // when weights is given as a YAML list
+  double adaptive_decay = 0.99;       // adaptive weights: EMA decay of each depth's loss
+  double final_weight = 0.0;          // deepest exit's weight / sum of the others; 0 = as weighted
+  double aux_ramp = 0.0;              // fraction of steps over which exits < N ramp up; 0 = off
   double layer_drop = 0.0;            // max rate (last block); rises linearly with depth
-  std::string curriculum = "none";    // none | rotational (LayerSkip-style exits in turn)
+  std::string curriculum = "none";    // none | rotational | gradual (LayerSkip's curricula)
   int64_t rotation_period = 0;        // exits active per step under rotational; 0 = depth/4
   double label_smoothing = 0.0;
+  double distill_alpha = 0.0;         // self-distillation from the deepest exit; 0 = off
+  double distill_temperature = 3.0;   // softmax temperature of the distillation term
+  bool gradient_equilibrium = false;  // blocks get the mean, not the sum, of later exits' gradients
+  double e2e_fraction = 0.0;          // two-phase: E2E for this fraction of the steps, then LPA
 };
 
 struct TrainSection {

@@ -184,6 +184,34 @@ std::vector<Rule> build_rules() {
                                      : "";
        }},
       {"loss.weights", {"loss.kind", "loss.mode"}, one_term_objective},
+      {"loss.adaptive_decay", {"loss.kind", "loss.mode", "loss.weights"},
+       [](const Cfg& c) -> std::string {
+         std::string why = one_term_objective(c);
+         if (!why.empty()) return why;
+         if (c.loss.weights != "adaptive")
+           return "loss.weights: " + c.loss.weights + " (the decay is adaptive weights')";
+         return "";
+       }},
+      {"loss.final_weight", {"loss.kind", "loss.mode"}, one_term_objective},
+      {"loss.aux_ramp", {"loss.kind", "loss.mode"}, one_term_objective},
+      {"loss.distill_alpha", {"loss.kind", "loss.mode"}, one_term_objective},
+      {"loss.distill_temperature", {"loss.kind", "loss.mode", "loss.distill_alpha", "data.type"},
+       [](const Cfg& c) -> std::string {
+         std::string why = one_term_objective(c);
+         if (!why.empty()) return why;
+         if (c.loss.distill_alpha == 0) return "loss.distill_alpha: 0 (distillation is off)";
+         if (c.data.type == "surface")
+           return data_is(c, "a regression: its distillation term is squared error, no softmax");
+         return "";
+       }},
+      {"loss.gradient_equilibrium", {"loss.kind", "loss.mode"}, [](const Cfg& c) -> std::string {
+         std::string why = one_term_objective(c);
+         if (!why.empty()) return why;
+         if (c.loss.mode == "local")
+           return "loss.mode: local (each block already gets only its own exit's gradient)";
+         return "";
+       }},
+      {"loss.e2e_fraction", {"loss.kind", "loss.mode"}, one_term_objective},
       {"loss.curriculum", {"loss.kind", "loss.mode"}, one_term_objective},
       {"loss.rotation_period", {"loss.kind", "loss.mode", "loss.curriculum"},
        [](const Cfg& c) -> std::string {

@@ -185,9 +185,10 @@ ConfigKey string_map_key(std::string path, S Cfg::*sec,
 }
 
 ConfigKey weights_key() {
-  static const std::vector<std::string> names = {"uniform", "linear", "sqrt", "inverse", "sdn"};
+  static const std::vector<std::string> names = {"uniform", "linear",  "sqrt",
+                                                 "inverse", "sdn",     "adaptive"};
   return {"loss.weights",
-          "depth weights w_l: uniform | linear | sqrt | inverse | sdn, or an explicit list",
+          "depth weights w_l: uniform | linear | sqrt | inverse | sdn | adaptive, or a list",
           [](Cfg& c, const YAML::Node& n) {
             if (n.IsSequence()) {
               std::vector<double> v;
@@ -317,14 +318,31 @@ std::vector<ConfigKey> build_schema() {
       string_key<L>("loss.mode", lo, &L::mode, {"joint", "local", "sequential"},
                     "how LPA's depth terms share gradients (docs/method.md)"),
       weights_key(),
+      double_key<L>("loss.adaptive_decay", lo, &L::adaptive_decay, 0.0, 0.9999,
+                    "adaptive weights: EMA decay of each depth's loss (w_l ∝ 1/EMA)"),
+      double_key<L>("loss.final_weight", lo, &L::final_weight, 0.0, 1e6,
+                    "deepest exit's weight relative to the sum of the others' (0 = as weighted)"),
+      double_key<L>("loss.aux_ramp", lo, &L::aux_ramp, 0.0, 1.0,
+                    "exits < N ramp from 0.01x to their weight over this fraction of the steps"),
       double_key<L>("loss.layer_drop", lo, &L::layer_drop, 0.0, 0.99,
                     "layer dropout rate at the last block, rising linearly with depth"),
-      string_key<L>("loss.curriculum", lo, &L::curriculum, {"none", "rotational"},
-                    "rotational: each step trains a rotating subset of exits (LayerSkip)"),
+      string_key<L>("loss.curriculum", lo, &L::curriculum, {"none", "rotational", "gradual"},
+                    "rotational: a rotating subset of exits per step; gradual: deep exits "
+                    "first, all on by mid-run (LayerSkip)"),
       int_key<L>("loss.rotation_period", lo, &L::rotation_period, 0, kMax,
                  "rotational: one exit in every N is active per step (0 = depth/4)"),
       double_key<L>("loss.label_smoothing", lo, &L::label_smoothing, 0.0, 0.99,
                     "classification label smoothing"),
+      double_key<L>("loss.distill_alpha", lo, &L::distill_alpha, 0.0, 1.0,
+                    "self-distillation: exits < N mix in this share of a loss to the deepest "
+                    "exit's detached prediction (0 = off)"),
+      double_key<L>("loss.distill_temperature", lo, &L::distill_temperature, 1e-3, 100.0,
+                    "self-distillation: softmax temperature T (classes and tokens)"),
+      bool_key<L>("loss.gradient_equilibrium", lo, &L::gradient_equilibrium,
+                  "each block gets the mean, not the sum, of the gradients of the exits at or "
+                  "after it"),
+      double_key<L>("loss.e2e_fraction", lo, &L::e2e_fraction, 0.0, 0.999,
+                    "two-phase: train E2E for this fraction of the steps, then the LPA objective"),
 
       int_key<T>("train.steps", tr, &T::steps, 0, kMax, "optimiser steps; > 0 overrides epochs"),
       int_key<T>("train.epochs", tr, &T::epochs, 1, kMax, "passes over the training split"),

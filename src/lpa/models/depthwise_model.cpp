@@ -3,6 +3,7 @@
 #include <set>
 
 #include "lpa/errors.h"
+#include "lpa/models/gradient_scale.h"
 
 namespace lpa {
 
@@ -16,11 +17,21 @@ std::vector<torch::Tensor> DepthwiseModel::forward_all(const torch::Tensor& x, i
   check_depth(max_depth);
   std::vector<torch::Tensor> outs(max_depth);
   const bool drop = o.layer_drop > 0.0 && is_training();
+  auto computed = [&](int64_t l) { return o.exits.empty() || o.exits[l - 1]; };
+  std::vector<int64_t> exits_from(max_depth + 2, 0);  // n_l: computed exits at depth >= l
+  for (int64_t l = max_depth; l >= 1; --l) exits_from[l] = exits_from[l + 1] + (computed(l) ? 1 : 0);
   torch::Tensor h = stem(x);
   for (int64_t l = 1; l <= max_depth; ++l) {
     const bool skip = drop && skippable(l) && torch::rand({1}).item<double>() < o.layer_drop * l / depth();
     if (!skip) h = block(l, (o.stop_gradient && l >= 2) ? h.detach() : h);
-    if (o.exits.empty() || o.exits[l - 1]) outs[l - 1] = head(l, h);
+    if (!computed(l)) continue;
+    if (!o.gradient_equilibrium) {
+      outs[l - 1] = head(l, h);
+      continue;
+    }
+    const auto n = static_cast<double>(exits_from[l]);
+    outs[l - 1] = head(l, scale_gradient(h, 1.0 / n));
+    if (l < max_depth) h = scale_gradient(h, (n - 1.0) / n);
   }
   return outs;
 }

@@ -19,6 +19,11 @@ struct ForwardOptions {
   double layer_drop = 0.0;
   // Which exits to compute (index l-1); empty = all. Skipped exits come back undefined.
   std::vector<bool> exits;
+  // Gradient equilibrium (IMTA): at h_l, the gradient into head l is scaled by 1/n_l and the
+  // gradient coming back from block l+1 by (n_l − 1)/n_l, n_l = computed exits at depth >= l,
+  // so every block receives the mean of the gradients of the exits at or after it. Values
+  // are unchanged.
+  bool gradient_equilibrium = false;
 };
 
 class DepthwiseModel : public torch::nn::Module {

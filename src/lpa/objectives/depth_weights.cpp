@@ -1,5 +1,6 @@
 #include "lpa/objectives/depth_weights.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -30,6 +31,21 @@ std::vector<double> depth_weights(const std::string& kind, int64_t n,
   double sum = std::accumulate(w.begin(), w.end(), 0.0);
   if (sum <= 0) throw UserError("loss.weights: at least one weight must be positive");
   for (auto& v : w) v /= sum;
+  return w;
+}
+
+std::vector<double> shape_depth_weights(std::vector<double> w, double final_weight, double aux_ramp,
+                                        double progress) {
+  const size_t n = w.size();
+  if (n < 2) return w;
+  double others = std::accumulate(w.begin(), w.end() - 1, 0.0);
+  if (final_weight > 0 && others > 0) w[n - 1] = final_weight * others;
+  if (aux_ramp > 0) {
+    const double scale = std::clamp(progress / aux_ramp, 0.01, 1.0);
+    for (size_t l = 0; l + 1 < n; ++l) w[l] *= scale;
+  }
+  const double total = std::accumulate(w.begin(), w.end(), 0.0);
+  for (auto& v : w) v /= total;
   return w;
 }
 

@@ -5,6 +5,9 @@
 #include <sstream>
 
 #include "lpa/objectives/depth_weights.h"
+#include "lpa/objectives/distillation.h"
+#include "lpa/objectives/exit_curriculum.h"
+#include "lpa/objectives/loss_ema.h"
 #include "lpa/objectives/sequential.h"
 #include "lpa/objectives/task_loss.h"
 
@@ -51,53 +54,92 @@ class EndToEnd : public Objective {
   std::string describe() const override { return "e2e: l(y_N, y)"; }
 };
 
-// Σ_l w_l ℓ(g_l(h_l), y); `local` cuts the gradient between blocks so block l learns only
-// its own residual target.
+// Σ_l w_l ℓ(g_l(h_l), y) and its options (docs/method.md); `local` cuts the gradient between
+// blocks so block l learns only its own residual target.
 class DepthSum : public Objective {
  public:
   DepthSum(const ExperimentConfig& cfg, Task task, int64_t depth, bool local)
-      : Objective(cfg, task, depth), local_(local) {}
+      : Objective(cfg, task, depth), local_(local), ema_(depth, cfg.loss.adaptive_decay) {}
 
   LossOutput compute(DepthwiseModel& m, const Batch& b, int64_t step, int64_t total) override {
+    const LossSection& loss = cfg_.loss;
     ForwardOptions o;
+    o.layer_drop = loss.layer_drop;
+    if (in_e2e_phase(step, total)) {
+      auto outs = m.forward_all(b.x, depth_, o);
+      return {loss_at(outs.back(), b.y), detached_losses(outs, b.y)};
+    }
     o.stop_gradient = local_;
-    o.layer_drop = cfg_.loss.layer_drop;
-    o.exits = active_exits(step);
-    const double progress = total > 0 ? static_cast<double>(step) / total : 1.0;
-    auto w = depth_weights(cfg_.loss.weights, depth_, cfg_.loss.weight_list, progress);
+    o.exits = active_exits(loss, depth_, step, total);
+    o.gradient_equilibrium = loss.gradient_equilibrium;
     auto outs = m.forward_all(b.x, depth_, o);
+    torch::Tensor per_depth = detached_losses(outs, b.y);
+    const auto w = weights(per_depth, step, total);
     double active_weight = 0;
     for (int64_t l = 0; l < depth_; ++l)
       if (outs[l].defined()) active_weight += w[l];
+    const torch::Tensor& deepest = outs.back();
     torch::Tensor total_loss;
     for (int64_t l = 0; l < depth_; ++l) {
       if (!outs[l].defined() || w[l] == 0) continue;
-      torch::Tensor t = loss_at(outs[l], b.y) * (w[l] / active_weight);
-      total_loss = total_loss.defined() ? total_loss + t : t;
+      torch::Tensor term = loss_at(outs[l], b.y);
+      if (loss.distill_alpha > 0 && l + 1 < depth_)
+        term = (1 - loss.distill_alpha) * term +
+               loss.distill_alpha * distillation_loss(task_, outs[l], deepest, loss.distill_temperature);
+      term = term * (w[l] / active_weight);
+      total_loss = total_loss.defined() ? total_loss + term : term;
     }
-    return {total_loss, detached_losses(outs, b.y)};
+    return {total_loss, per_depth};
   }
 
   std::string describe() const override {
+    const LossSection& loss = cfg_.loss;
     std::ostringstream s;
-    s << "lpa " << (local_ ? "local" : "joint") << ": sum_l w_l l(y_l, y), weights "
-      << cfg_.loss.weights;
-    if (cfg_.loss.curriculum == "rotational") s << ", rotational curriculum";
+    s << "lpa " << (local_ ? "local" : "joint") << ": sum_l w_l l(y_l, y), weights " << loss.weights;
+    if (loss.weights == "adaptive") s << " (1/EMA of each depth's loss, decay " << loss.adaptive_decay << ")";
+    if (loss.final_weight > 0) s << ", final exit weight " << loss.final_weight << "x the others";
+    if (loss.aux_ramp > 0) s << ", exits < N ramped over " << loss.aux_ramp << " of the run";
+    if (loss.curriculum != "none") s << ", " << loss.curriculum << " curriculum";
+    if (loss.distill_alpha > 0)
+      s << ", self-distillation alpha " << loss.distill_alpha << " T " << loss.distill_temperature;
+    if (loss.gradient_equilibrium) s << ", gradient equilibrium";
+    if (loss.e2e_fraction > 0) s << ", after e2e for the first " << loss.e2e_fraction << " of the steps";
     return s.str();
   }
 
- private:
-  // LayerSkip's rotational curriculum: exit l is active when (l + step) % period == 0; the
-  // last exit always is.
-  std::vector<bool> active_exits(int64_t step) const {
-    if (cfg_.loss.curriculum != "rotational") return {};
-    int64_t period = cfg_.loss.rotation_period > 0 ? cfg_.loss.rotation_period
-                                                   : std::max<int64_t>(1, depth_ / 4);
-    std::vector<bool> e(depth_);
-    for (int64_t l = 1; l <= depth_; ++l) e[l - 1] = (l + step) % period == 0 || l == depth_;
-    return e;
+  torch::Tensor state() const override {
+    return cfg_.loss.weights == "adaptive" ? ema_.state() : torch::Tensor();
   }
+  void load_state(const torch::Tensor& s) override {
+    if (cfg_.loss.weights == "adaptive" && s.defined()) ema_.load_state(s);
+  }
+
+ private:
+  bool in_e2e_phase(int64_t step, int64_t total) const {
+    return cfg_.loss.e2e_fraction > 0 &&
+           step < static_cast<int64_t>(cfg_.loss.e2e_fraction * static_cast<double>(total));
+  }
+
+  std::vector<double> weights(const torch::Tensor& per_depth, int64_t step, int64_t total) {
+    const double progress = total > 0 ? static_cast<double>(step) / total : 1.0;
+    std::vector<double> w;
+    if (cfg_.loss.weights == "adaptive") {
+      auto c = per_depth.to(torch::kCPU, torch::kDouble).contiguous();
+      std::vector<double> losses(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+      if (rank_sum_) {  // NaN (exit not computed) stays NaN: every rank computes the same exits
+        rank_sum_(losses);
+        for (auto& v : losses) v /= static_cast<double>(world_size_);
+      }
+      ema_.update(losses);
+      w = ema_.weights();
+    } else {
+      w = depth_weights(cfg_.loss.weights, depth_, cfg_.loss.weight_list, progress);
+    }
+    return shape_depth_weights(std::move(w), cfg_.loss.final_weight, cfg_.loss.aux_ramp, progress);
+  }
+
   bool local_;
+  LossEma ema_;
 };
 
 }  // namespace

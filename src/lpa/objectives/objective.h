@@ -3,9 +3,11 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "lpa/config/config.h"
 #include "lpa/data/dataset.h"
@@ -33,6 +35,17 @@ class Objective {
   }
   virtual std::string describe() const = 0;
 
+  // State the objective carries between steps (adaptive weights' loss averages), saved in the
+  // checkpoint; undefined when it has none. load_state gets what state() returned.
+  virtual torch::Tensor state() const { return {}; }
+  virtual void load_state(const torch::Tensor& /*state*/) {}
+  // Data parallel: sums a vector over processes, so state built from the batch's losses is the
+  // same on every rank (the trainer's Parallelism::sum_across_ranks).
+  void set_rank_sum(std::function<void(std::vector<double>&)> sum, int64_t world_size) {
+    rank_sum_ = std::move(sum);
+    world_size_ = world_size;
+  }
+
   // ℓ at every exit of the model as it is now, all exits computed, no gradient: says which
   // depth a non-finite loss starts at, whichever exits the objective itself computed.
   torch::Tensor losses_at_every_depth(DepthwiseModel& model, const Batch& batch) const;
@@ -45,6 +58,8 @@ class Objective {
   const ExperimentConfig& cfg_;
   Task task_;
   int64_t depth_;
+  std::function<void(std::vector<double>&)> rank_sum_;
+  int64_t world_size_ = 1;
 };
 
 std::unique_ptr<Objective> make_objective(const ExperimentConfig& cfg, Task task, int64_t depth);

@@ -192,6 +192,7 @@ std::string save_checkpoint(const std::string& dir, DepthwiseModel& model,
   if (st.cpu_rng.defined()) archive.write("cpu_rng", st.cpu_rng);
   if (st.cuda_rng.defined()) archive.write("cuda_rng", st.cuda_rng.to(torch::kCPU));
   archive.write("elapsed_s", c10::IValue(st.elapsed_s));
+  if (st.objective.defined()) archive.write("objective_state", st.objective.to(torch::kCPU));
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
   archive.write("model", model_archive);
@@ -240,6 +241,8 @@ TrainingState load_checkpoint(const std::string& f, DepthwiseModel& model,
   if (st.cuda_rng.defined()) st.cuda_rng = st.cuda_rng.to(torch::kCPU);
   c10::IValue elapsed;
   if (archive.try_read("elapsed_s", elapsed) && elapsed.isDouble()) st.elapsed_s = elapsed.toDouble();
+  archive.try_read("objective_state", st.objective);
+  if (st.objective.defined()) st.objective = st.objective.to(torch::kCPU);
   torch::serialize::InputArchive model_archive;
   archive.read("model", model_archive);
   check_shapes(model, model_archive, "");

@@ -18,6 +18,7 @@ struct TrainingState {
   torch::Tensor cpu_rng;       // LibTorch's default CPU generator state
   torch::Tensor cuda_rng;      // the training GPU's generator state (undefined on CPU)
   double elapsed_s = 0;        // training wall time so far (train_log's elapsed_s continues)
+  torch::Tensor objective;     // Objective::state() (adaptive weights' averages); may be undefined
 };
 
 // checkpoints/step_<step>.pt; keeps the newest `keep`.

@@ -18,7 +18,7 @@ static std::string clock_text(double s) {
   return buf;
 }
 
-void Progress::update(int64_t step, double loss, double lr, double sps) {
+void Progress::update(int64_t step, double loss, double lr, double samples_per_s) {
   if (!enabled_) return;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double eta = step > 0 ? elapsed / step * (total_ - step) : 0;
@@ -29,13 +29,13 @@ void Progress::update(int64_t step, double loss, double lr, double sps) {
     std::string bar(filled, '#');
     bar.resize(width, '.');
     std::printf("\r[%s] %lld/%lld loss %.4g lr %.2e %.0f samples/s eta %s   ", bar.c_str(),
-                static_cast<long long>(step), static_cast<long long>(total_), loss, lr, sps,
+                static_cast<long long>(step), static_cast<long long>(total_), loss, lr, samples_per_s,
                 clock_text(eta).c_str());
     std::fflush(stdout);
     drawn_ = true;
   } else if (step % every_ == 0 || step == total_) {
     spdlog::info("step {}/{} loss {:.5g} lr {:.3g} {:.0f} samples/s elapsed {} eta {}", step, total_,
-                 loss, lr, sps, clock_text(elapsed), clock_text(eta));
+                 loss, lr, samples_per_s, clock_text(elapsed), clock_text(eta));
   }
 }
 

@@ -46,6 +46,7 @@ Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, Model
       device_(device), par_(std::move(parallel)) {
   const DataSpec spec = data_->spec();
   objective_ = make_objective(cfg_, spec.task, model_->depth());
+  if (par_.sum_across_ranks) objective_->set_rank_sum(par_.sum_across_ranks, par_.world_size);
   optimizer_ = make_optimizer(cfg_.train, model_->parameters());
   sampler_ = std::make_unique<BatchSampler>(data_->size(Split::train), cfg_.data.batch_size,
                                             static_cast<uint64_t>(cfg_.train.seed));
@@ -76,6 +77,7 @@ int64_t Trainer::resume() {
     sampler_->seek(st->sampler_epoch, st->sampler_position);
     restore_rng(*st, device_);
     elapsed_before_ = st->elapsed_s;
+    objective_->load_state(st->objective);
   }
   if (par_.max_across_ranks) {
     // Every rank must continue from the same step (checkpoints/ on a file system all see).
@@ -114,6 +116,7 @@ std::string Trainer::save() {
   st.cpu_rng = capture_rng();
   st.cuda_rng = capture_cuda_rng(device_);
   st.elapsed_s = elapsed_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  st.objective = objective_->state();
   return save_checkpoint(run_.checkpoints(), *model_, optimizer_.get(), st,
                          cfg_.train.keep_checkpoints);
 }
