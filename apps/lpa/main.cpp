@@ -94,6 +94,7 @@ int dispatch(int argc, char** argv) {
   auto* s_task = s->add_option("--task", sweep.task, "run task I (e.g. $SLURM_ARRAY_TASK_ID) in its run directory");
   auto* s_all = s->add_flag("--all", sweep.all, "run every task in turn on this machine");
   s->add_option("--set", sweep.overrides, "extra override for every task (repeatable)");
+  s->add_option("--root", sweep.root, "run the tasks under this folder instead of the file's root");
   s_list->excludes(s_task)->excludes(s_all);
   s_task->excludes(s_all);
 

@@ -112,6 +112,40 @@ TEST_CASE("cli sweep: --list, --task I and --all") {
   CHECK(contains(r.output, "model.depth"));
 }
 
+// Guards move_sweep_root and its use for --root in sweep_cmd.cpp.
+TEST_CASE("cli sweep: --root runs the same tasks under another folder") {
+  test::TempDir dir("sweep_root");
+  test::write_text(dir.file("base.yaml"), test::tiny_surface_yaml("sw", 10));
+  test::write_text(dir.file("s.yaml"), "base: base.yaml\nroot: " + dir.file("runs") + "\nlist:\n  - [loss.kind=e2e]\n");
+  auto r = test::run_lpa("sweep " + dir.file("s.yaml") + " --list --root " + dir.file("quick"));
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.output, "0\t" + dir.file("quick") + "/s/task_000\t"));
+  r = test::run_lpa("sweep " + dir.file("s.yaml") + " --task 0 --root " + dir.file("quick"));
+  REQUIRE(r.exit_code == 0);
+  CHECK(file_exists(dir.file("quick/s/task_000/per_depth.csv")));
+  CHECK_FALSE(file_exists(dir.file("runs/s/task_000")));
+  // An edited sweep file that gives task 0 another config does not pass the old run off as it.
+  test::write_text(dir.file("s.yaml"), "base: base.yaml\nroot: " + dir.file("runs") + "\nlist:\n  - [loss.kind=lpa]\n");
+  r = test::run_lpa("sweep " + dir.file("s.yaml") + " --task 0 --root " + dir.file("quick"));
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "task 0: " + dir.file("quick") + "/s/task_000 holds a finished run of another config"));
+}
+
+// Every sweep file scripts/reproduce.sh runs expands, and every task's config resolves.
+TEST_CASE("cli sweep: the reproduce sweeps expand to valid tasks") {
+  const std::vector<std::pair<std::string, std::string>> sweeps = {
+      {"surfaces", "135"}, {"surfaces_variants", "243"}, {"surfaces_final_weight", "81"}, {"fmnist_resnet", "12"},
+      {"fmnist_resnet_variants", "24"}, {"fmnist_mlp", "12"},  {"sotu_lm", "12"},
+      {"cifar10_resnet", "12"}, {"cifar100_resnet", "12"}};
+  for (const auto& [name, count] : sweeps) {
+    auto r = test::run_lpa("sweep " + test::source_dir() + "/configs/sweeps/reproduce/" + name + ".yaml --list");
+    INFO(name << ": " << r.output.substr(0, 600));
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.output, "# " + count + " tasks"));
+  }
+}
+
 TEST_CASE("cli sweep: the shipped sweep expands to 12 valid tasks") {
   auto r = test::run_lpa("sweep " + test::source_dir() + "/configs/sweeps/surface_lpa_vs_e2e.yaml --list");
   INFO(r.output);

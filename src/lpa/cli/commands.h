@@ -89,6 +89,7 @@ struct SweepOptions {
   int64_t task = -1;  // -1 = not given
   bool all = false;
   std::vector<std::string> overrides;  // --set, applied to every task after the sweep's own
+  std::string root;                    // --root: replaces the sweep file's root ("" = keep)
 };
 int run_sweep(const SweepOptions& o);
 

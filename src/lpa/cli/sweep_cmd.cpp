@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "lpa/cli/commands.h"
+#include "lpa/cli/run_identity.h"
 #include "lpa/config/load.h"
 #include "lpa/errors.h"
 #include "lpa/io/files.h"
@@ -27,6 +28,14 @@ std::string joined(const std::vector<std::string>& v) {
 int run_task(const Sweep& sweep, const SweepTask& t, const SweepOptions& o) {
   const RunDir run{t.run_dir};
   if (file_exists(run.per_depth())) {
+    // Task numbers follow the file's order: an edited sweep file can give a finished task's
+    // folder to another task, whose results must not be taken for that run's.
+    if (file_exists(run.config()) &&
+        experiment_identity(load_config(run.config())) !=
+            experiment_identity(load_config(sweep.base_config, task_overrides(t, o))))
+      throw UserError(o.file + ": task " + std::to_string(t.index) + ": " + run.path +
+                      " holds a finished run of another config (was the sweep file edited? "
+                      "move that folder, or run the sweep under another --root)");
     std::cout << "task " << t.index << " already finished: " << run.path << std::endl;
     return 0;
   }
@@ -41,7 +50,8 @@ int run_task(const Sweep& sweep, const SweepTask& t, const SweepOptions& o) {
 }  // namespace
 
 int run_sweep(const SweepOptions& o) {
-  const Sweep sweep = load_sweep(o.file);
+  Sweep sweep = load_sweep(o.file);
+  if (!o.root.empty()) move_sweep_root(sweep, o.root);
   const int64_t n = static_cast<int64_t>(sweep.tasks.size());
   if (o.list) {
     // Every task's config is resolved now, so a bad override fails before any job starts.

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "lpa/cli/commands.h"
+#include "lpa/cli/run_identity.h"
 #include "lpa/cli/load_run.h"
 #include "lpa/config/load.h"
 #include "lpa/data/registry.h"
@@ -34,16 +35,6 @@ std::string now_text() {
 
 // A run directory that already holds a config must hold this one: resuming someone else's
 // run with other settings would silently mix two experiments. True when it holds checkpoints.
-// Keys that say how a run is launched, not what it computes, may differ between attempts.
-std::string experiment_identity(ExperimentConfig cfg) {
-  const TrainSection defaults;
-  cfg.train.requeue = defaults.requeue;
-  cfg.train.dist_backend = defaults.dist_backend;
-  cfg.train.bucket_mb = defaults.bucket_mb;
-  cfg.train.dist_timeout_s = defaults.dist_timeout_s;
-  return config_to_yaml(cfg);
-}
-
 bool prepare_run_dir(const RunDir& run, const ExperimentConfig& cfg) {
   if (!file_exists(run.config())) return false;
   ExperimentConfig prev = load_config(run.config());

@@ -131,14 +131,23 @@ Sweep parse_sweep(const std::string& text, const std::string& source) {
         t.overrides.insert(t.overrides.end(), point.begin(), point.end());
         t.overrides.insert(t.overrides.end(), entry.begin(), entry.end());
         if (!seed.empty()) t.overrides.push_back("train.seed=" + seed);
-        char id[32];
-        std::snprintf(id, sizeof id, "task_%03lld", static_cast<long long>(t.index));
-        t.run_dir = s.root + "/" + s.name + "/" + id;
+        t.run_dir = task_dir(s.root, s.name, t.index);
         s.tasks.push_back(t);
       }
   return s;
 }
 
 Sweep load_sweep(const std::string& path) { return parse_sweep(read_file(path), path); }
+
+std::string task_dir(const std::string& root, const std::string& name, int64_t index) {
+  char id[32];
+  std::snprintf(id, sizeof id, "task_%03lld", static_cast<long long>(index));
+  return root + "/" + name + "/" + id;
+}
+
+void move_sweep_root(Sweep& sweep, const std::string& root) {
+  sweep.root = root;
+  for (auto& t : sweep.tasks) t.run_dir = task_dir(root, sweep.name, t.index);
+}
 
 }  // namespace lpa

@@ -34,4 +34,9 @@ struct Sweep {
 Sweep load_sweep(const std::string& path);
 Sweep parse_sweep(const std::string& yaml_text, const std::string& source);
 
+// <root>/<name>/task_<iii>: where task `index` of a sweep trains.
+std::string task_dir(const std::string& root, const std::string& name, int64_t index);
+// The same tasks under another root (lpa sweep --root: a quick variant next to the full runs).
+void move_sweep_root(Sweep& sweep, const std::string& root);
+
 }  // namespace lpa

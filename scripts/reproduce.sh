@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Reproduces docs/results.md: LPA against E2E, against networks trained alone at depths N/4 and
+# N/2, and against E2E with probes, over 3 seeds, on every workload. Everything trains through
+# `lpa sweep` files in configs/sweeps/reproduce/, so a cluster runs the same tasks with
+# scripts/slurm/sweep.sbatch and this script then only writes the tables (--tables-only).
+#
+#   scripts/reproduce.sh                  # the full suite (cost: README, "Results")
+#   scripts/reproduce.sh --quick          # shorter runs, ~45 min on 2 cores; docs/results_quick.md
+#   scripts/reproduce.sh --only surfaces,sotu_lm
+#   scripts/reproduce.sh --variants       # also the sweeps that chose the default recipe
+#                                         # (<workload>_*.yaml: validation numbers only)
+#   scripts/reproduce.sh --tables-only    # tables and figures from the runs already there
+#   --jobs J   tasks at once (default: cores; each task uses one thread)
+#   --root D   run folder (default runs/reproduce, runs/reproduce_quick with --quick)
+#
+# Workloads: surfaces (residual MLP, 9 functions), fmnist_resnet (ResNet-20), fmnist_mlp,
+# sotu_lm (byte-level Transformer). A task whose run finished is skipped, so an interrupted
+# run of this script continues where it stopped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LPA=${LPA:-build/lpa}
+PY=${PY:-python3}
+quick=0 variants=0 tables_only=0 only=all root="" jobs=$(nproc 2>/dev/null || echo 2)
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --variants) variants=1 ;;
+    --tables-only) tables_only=1 ;;
+    --only) only="$2"; shift ;;
+    --jobs) jobs="$2"; shift ;;
+    --root) root="$2"; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "reproduce.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ -z "$root" ]; then root=runs/reproduce; [ "$quick" = 1 ] && root=runs/reproduce_quick; fi
+out=docs/results.md; [ "$quick" = 1 ] && out=docs/results_quick.md
+[ -x "$LPA" ] || { echo "reproduce.sh: $LPA not found: build first (scripts/setup.sh --no-train)" >&2; exit 2; }
+workloads=(surfaces fmnist_resnet fmnist_mlp sotu_lm)
+if [ "$only" != all ]; then IFS=, read -r -a workloads <<< "$only"; fi
+for w in "${workloads[@]}"; do
+  [ -f "configs/sweeps/reproduce/$w.yaml" ] || { echo "reproduce.sh: no workload '$w'" >&2; exit 2; }
+done
+
+# --quick: the same sweeps with fewer steps (and fewer images for the ResNet). The full suite
+# uses the configs' own budgets.
+quick_sets() {
+  case "$1" in
+    surfaces*) echo "train.steps=600 train.warmup_steps=30 eval.every=300" ;;
+    fmnist_resnet*) echo "train.steps=240 train.warmup_steps=10 eval.every=240 data.train_limit=15360" ;;
+    fmnist_mlp*) echo "train.steps=420 train.epochs=1 eval.every=420" ;;
+    sotu_lm*) echo "train.steps=150 train.warmup_steps=15 eval.every=150" ;;
+  esac
+}
+
+# One sweep task ($SWEEP, with the --set pairs in $SETS): train (skipped when done), then both
+# the validation rows of per_depth.csv (variants are chosen on them) and the test rows, and,
+# for LPA arms, what
+# `lpa export --depth auto` picks.
+run_task() {
+  local index="$1" dir="$2" log="$2.log"
+  mkdir -p "$(dirname "$dir")"
+  # shellcheck disable=SC2086  # SETS holds whole "--set key=value" words
+  if ! "$LPA" sweep "$SWEEP" --task "$index" --root "$root" $SETS > "$log" 2>&1; then
+    echo "reproduce.sh: task $index of $SWEEP failed: see $log" >&2; return 1
+  fi
+  for split in val test; do
+    if ! grep -q "^$split," "$dir/per_depth.csv"; then "$LPA" eval --run "$dir" --split $split >> "$log" 2>&1; fi
+  done
+  if grep -q '^  kind: lpa' "$dir/config.yaml" && [ ! -f "$dir/export/auto.safetensors.yaml" ]; then
+    "$LPA" export --run "$dir" --depth auto --format safetensors -o "$dir/export/auto.safetensors" >> "$log" 2>&1
+  fi
+}
+export -f run_task
+export LPA root
+
+run_sweep() {
+  local sets=""
+  if [ "$quick" = 1 ]; then for s in $(quick_sets "$1"); do sets+=" --set $s"; done; fi
+  export SWEEP="configs/sweeps/reproduce/$1.yaml" SETS="$sets"
+  local list n start=$SECONDS
+  # shellcheck disable=SC2086
+  list=$("$LPA" sweep "$SWEEP" --list --root "$root" $SETS)
+  n=$(echo "$list" | grep -c $'^[0-9]')
+  echo "== $1: $n tasks in $root/$1 ($jobs at a time)"
+  echo "$list" | grep $'^[0-9]' | cut -f1,2 | xargs -P "$jobs" -L 1 bash -c 'run_task "$@"' _ ||
+    { echo "reproduce.sh: some tasks of $1 failed (their .log files say why)" >&2; return 1; }
+  echo "   $1: $((SECONDS - start)) s"
+}
+
+if [ "$tables_only" = 0 ]; then
+  total=$SECONDS
+  for w in "${workloads[@]}"; do
+    run_sweep "$w"
+    if [ "$variants" = 1 ]; then
+      for v in configs/sweeps/reproduce/"${w}"_*.yaml; do [ -f "$v" ] && run_sweep "$(basename "$v" .yaml)"; done
+    fi
+  done
+  echo "== trained in $((SECONDS - total)) s"
+fi
+
+mkdir -p "$(dirname "$out")"
+"$PY" scripts/reproduce_tables.py --root "$root" --lpa "$LPA" --out "$out" $([ "$quick" = 1 ] && echo --quick)
+echo "wrote $out"

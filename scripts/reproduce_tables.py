@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""Writes docs/results.md from the runs scripts/reproduce.sh trained (standard library only).
+
+Every number in the file comes from a run directory under --root: per_depth.csv (test and val
+rows), train_log.csv (elapsed_s), config.yaml, export/auto.safetensors.yaml (`lpa export
+--depth auto`). Means and sample standard deviations are over the seeds of one arm. Choices
+(the variant tables) use validation rows only; test rows are reported, never chosen on.
+"""
+import argparse
+import csv
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+WORKLOADS = {
+    # name: (title, metric, lower is better, separately trained depths as (fraction label, arm))
+    "surfaces": ("Residual MLP (16 blocks) on 9 surfaces", "mse", True),
+    "fmnist_resnet": ("ResNet-20 (9 blocks) on Fashion-MNIST", "accuracy", False),
+    "fmnist_mlp": ("Residual MLP (12 blocks) on Fashion-MNIST", "accuracy", False),
+    "sotu_lm": ("Byte-level Transformer LM (6 blocks) on SOTU", "bpb", True),
+}
+
+
+def read_config(path):
+    """The two-level mapping lpa writes (section:, then two-space-indented key: value)."""
+    cfg, section = {}, None
+    with open(path) as f:
+        for line in f:
+            line = line.split(" #")[0].rstrip("\n")
+            if not line.strip():
+                continue
+            if not line.startswith(" "):
+                section = line.rstrip(":").strip()
+                continue
+            m = re.match(r"\s+([A-Za-z0-9_]+):\s*(.*)$", line)
+            if m and section:
+                cfg[section + "." + m.group(1)] = m.group(2).strip().strip('"')
+    return cfg
+
+
+def read_rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+class Run:
+    def __init__(self, path):
+        self.path = path
+        self.cfg = read_config(os.path.join(path, "config.yaml"))
+        self.arm = self.cfg.get("experiment.name", "?")
+        self.seed = int(self.cfg.get("train.seed", "0"))
+        self.function = self.cfg.get("data.function", "")
+        self.rows = read_rows(os.path.join(path, "per_depth.csv"))
+        log = read_rows(os.path.join(path, "train_log.csv"))
+        self.elapsed = float(log[-1]["elapsed_s"]) if log else float("nan")
+        self.auto = None
+        auto = os.path.join(path, "export", "auto.safetensors.yaml")
+        if os.path.exists(auto):
+            self.auto = read_flat_yaml(auto)
+
+    def metric(self, split, metric):
+        """{depth: value} of one split."""
+        return {int(r["depth"]): float(r[metric]) for r in self.rows if r["split"] == split and r.get(metric)}
+
+    def depth(self):
+        return max(int(r["depth"]) for r in self.rows)
+
+
+def read_flat_yaml(path):
+    """Scalar keys of an export sidecar at any indentation, the first of each name kept (the
+    top-level `depth` comes before `depth_choice`'s own)."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"^\s*([A-Za-z0-9_]+):\s*(\S.*)$", line.rstrip("\n"))
+            if m and m.group(1) not in out:
+                out[m.group(1)] = m.group(2).strip().strip('"')
+    return out
+
+
+def load_runs(folder):
+    runs = []
+    if not os.path.isdir(folder):
+        return runs
+    for name in sorted(os.listdir(folder)):
+        p = os.path.join(folder, name)
+        if os.path.isfile(os.path.join(p, "per_depth.csv")) and os.path.isfile(os.path.join(p, "config.yaml")):
+            runs.append(Run(p))
+    return runs
+
+
+def group(runs, key=lambda r: (r.function, r.arm)):
+    g = defaultdict(list)
+    for r in runs:
+        g[key(r)].append(r)
+    return g
+
+
+def mean_std(values):
+    values = [v for v in values if v is not None and not math.isnan(v)]
+    if not values:
+        return float("nan"), float("nan")
+    return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+
+
+def fmt(value, metric):
+    if value is None or math.isnan(value):
+        return "–"
+    if metric == "mse":
+        return f"{value:.3g}"
+    if metric == "accuracy":
+        return f"{100 * value:.2f}"
+    return f"{value:.4f}"
+
+
+def pm(values, metric):
+    m, s = mean_std(values)
+    if math.isnan(m):
+        return "–"
+    return f"{fmt(m, metric)} ± {fmt(s, metric)}"
+
+
+def rises(curve, lower_is_better, threshold=0.0):
+    """Consecutive depth pairs where the error gets worse (by more than `threshold`, relative
+    for losses, in accuracy points for accuracy)."""
+    depths = sorted(curve)
+    n = 0
+    for a, b in zip(depths, depths[1:]):
+        if lower_is_better:
+            if curve[b] > curve[a] * (1 + threshold):
+                n += 1
+        elif curve[a] - curve[b] > threshold:
+            n += 1
+    return n
+
+
+def geomean(values):
+    values = [v for v in values if v and v > 0 and not math.isnan(v)]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def at(runs, split, metric, depth):
+    return [r.metric(split, metric).get(depth) for r in runs]
+
+
+def separate_arm(arms, depth):
+    for name in arms:
+        if name == f"e2e_d{depth}":
+            return name
+    return None
+
+
+def workload_table(name, runs, lines):
+    title, metric, lower = WORKLOADS[name]
+    by = group(runs)
+    functions = sorted({k[0] for k in by})
+    arms = sorted({k[1] for k in by})
+    if "lpa" not in arms or "e2e" not in arms:
+        lines.append(f"_{name}: the lpa and e2e arms are not both there yet._\n")
+        return {}
+    n = by[(functions[0], "lpa")][0].depth()
+    quarter, half = max(1, n // 4), max(1, n // 2)
+    seeds = sorted({r.seed for r in runs})
+    lines.append(f"## {title}\n")
+    lines.append(f"Runs: `{os.path.relpath(os.path.dirname(runs[0].path))}`, seeds {seeds}, test split "
+                 f"({metric}{', lower is better' if lower else ', higher is better'}"
+                 f"{'; accuracy in %' if metric == 'accuracy' else ''}). N = {n}; N/4 = {quarter}, N/2 = {half}. "
+                 "`alone` = an E2E network of that depth trained by itself with the same recipe and steps; "
+                 "`E2E exit` = the E2E network's own head at that depth (never trained); "
+                 "`probes` = heads trained afterwards on the frozen E2E backbone.\n")
+    summary = {}
+    header = ["function" if functions[0] else "", "LPA depth N", "E2E depth N",
+              "LPA / E2E" if lower else "LPA − E2E (points)", "rises (>2%)" if lower else "rises (>0.1 pt)",
+              f"LPA d{quarter}", f"alone d{quarter}", f"LPA d{half}", f"alone d{half}", f"E2E exit d{half}",
+              f"probes d{half}", "time LPA / E2E", "auto depth", "auto params"]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    ratios = []
+    for fn in functions:
+        lpa, e2e = by.get((fn, "lpa"), []), by.get((fn, "e2e"), [])
+        if not lpa or not e2e:
+            continue
+        probes = by.get((fn, "e2e_probes"), [])
+        lpa_n, e2e_n = mean_std(at(lpa, "test", metric, n))[0], mean_std(at(e2e, "test", metric, n))[0]
+        if lower:
+            ratio = lpa_n / e2e_n
+            ratios.append(ratio)
+            gap = f"{ratio:.2f}×"
+        else:
+            ratio = 100 * (lpa_n - e2e_n)
+            ratios.append(ratio)
+            gap = f"{ratio:+.2f}"
+        threshold = 0.02 if lower else 0.001
+        rise = [rises(r.metric("test", metric), lower, threshold) for r in lpa]
+        row = [fn or "—", pm(at(lpa, "test", metric, n), metric), pm(at(e2e, "test", metric, n), metric), gap,
+               f"{sum(rise)} in {len(rise)} runs"]
+        for d in (quarter, half):
+            alone = by.get((fn, separate_arm(arms, d)), [])
+            row += [pm(at(lpa, "test", metric, d), metric), pm(at(alone, "test", metric, d), metric)]
+        row += [pm(at(e2e, "test", metric, half), metric), pm(at(probes, "test", metric, half), metric)]
+        t = mean_std([r.elapsed for r in lpa])[0] / mean_std([r.elapsed for r in e2e])[0]
+        row.append(f"{t:.2f}×")
+        autos = [r.auto for r in lpa if r.auto]
+        if autos:
+            d = mean_std([float(a.get("depth", "nan")) for a in autos])[0]
+            frac = mean_std([float(a["params"]) / float(a["params_full"]) for a in autos if "params" in a])[0]
+            row += [f"{d:.1f}", f"{100 * frac:.0f}%"]
+        else:
+            row += ["–", "–"]
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    if lower and len(ratios) > 1:
+        lines.append(f"Geometric mean over {len(ratios)} functions of LPA / E2E at depth N: **{geomean(ratios):.2f}×**.\n")
+    summary["ratios"] = ratios
+    return summary
+
+
+def variants_table(name, folder, runs, e2e_runs, lines):
+    title, metric, lower = WORKLOADS[name]
+    by = group(runs)
+    functions = sorted({k[0] for k in by})
+    arms = sorted({k[1] for k in by})
+    e2e = group(e2e_runs)
+    n = runs[0].depth()
+    half = max(1, n // 2)
+    lines.append(f"### Choosing the default: {title}, `{folder}`, validation split\n")
+    lines.append("Each LPA variant (docs/method.md) over the same seeds; the default is chosen on these "
+                 "validation numbers only.\n")
+    header = ["variant", f"val depth N vs E2E ({'geo-mean ratio' if lower else 'points'})",
+              "rises > 2% (val)" if lower else "rises > 0.1 pt (val)", f"val depth {half} vs E2E depth N"]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    best = None
+    for arm in arms:
+        gaps, halves, rise = [], [], 0
+        for fn in functions:
+            v, ref = by.get((fn, arm), []), e2e.get((fn, "e2e"), [])
+            if not v or not ref:
+                continue
+            vn, rn = mean_std(at(v, "val", metric, n))[0], mean_std(at(ref, "val", metric, n))[0]
+            vh = mean_std(at(v, "val", metric, half))[0]
+            gaps.append(vn / rn if lower else 100 * (vn - rn))
+            halves.append(vh / rn if lower else 100 * (vh - rn))
+            rise += sum(rises(r.metric("val", metric), lower, 0.02 if lower else 0.001) for r in v)
+        if not gaps:
+            continue
+        g = geomean(gaps) if lower else statistics.mean(gaps)
+        h = geomean(halves) if lower else statistics.mean(halves)
+        lines.append(f"| {arm} | {g:.2f}{'×' if lower else ''} | {rise} | {h:.2f}{'×' if lower else ''} |")
+        score = g if lower else -g
+        if best is None or score < best[0]:
+            best = (score, arm)
+    lines.append("")
+    if best:
+        lines.append(f"Best depth-N validation metric: **{best[1]}**.\n")
+
+
+def figure(lpa_bin, runs, path):
+    if not runs:
+        return None
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    r = subprocess.run([lpa_bin, "plot", *[x.path for x in runs], "-o", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        print(f"reproduce_tables.py: lpa plot failed: {r.stdout.strip()}", file=sys.stderr)
+        return None
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--root", default="runs/reproduce")
+    ap.add_argument("--lpa", default="build/lpa")
+    ap.add_argument("--out", default="docs/results.md")
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    lines = ["# Results: LPA against the alternatives, over seeds", "",
+             "Written by `scripts/reproduce.sh" + (" --quick" if a.quick else "") +
+             "` (`scripts/reproduce_tables.py`); do not edit by hand. "
+             + ("**Quick mode**: every run is far shorter than the configs' own budgets, so these "
+                "numbers say whether the pipeline works and how the arms order, not what full "
+                "training reaches. " if a.quick else "") +
+             "Mean ± sample standard deviation over seeds.", ""]
+    figures_dir = os.path.join(os.path.dirname(a.out), "figures" + ("_quick" if a.quick else ""))
+    for name in WORKLOADS:
+        runs = load_runs(os.path.join(a.root, name))
+        if not runs:
+            continue
+        workload_table(name, runs, lines)
+        seed0 = [r for r in runs if r.seed == min(x.seed for x in runs) and r.arm in ("lpa", "e2e", "e2e_probes")
+                 and r.function in ("", "franke")]
+        fig = figure(a.lpa, seed0, os.path.join(figures_dir, f"{name}_depth.svg"))
+        if fig:
+            lines.append(f"![{name}: per-depth test metric, seed {seed0[0].seed}]({os.path.relpath(fig, os.path.dirname(a.out))})\n")
+        for folder in sorted(os.listdir(a.root)):
+            if folder.startswith(name + "_") and folder not in WORKLOADS:
+                variants = load_runs(os.path.join(a.root, folder))
+                if variants:
+                    variants_table(name, folder, variants, runs, lines)
+    with open(a.out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""scripts/reproduce_tables.py turns run directories into docs/results.md's tables.
+
+Builds a sweep root of fake finished runs (config.yaml from `lpa config`, so `lpa plot` reads
+them; per_depth.csv and train_log.csv with chosen numbers) and checks the table's means,
+standard deviations, ratios, rise counts and time ratio against values computed here.
+
+Run by ctest (tests/CMakeLists.txt); by hand:
+  python3 tests/python/test_reproduce_tables.py --lpa build/lpa
+Needs only the standard library.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "..", "..", "scripts", "reproduce_tables.py")
+DEPTH = 4
+
+
+def write_run(lpa, root, task, arm, seed, depth, mse_by_depth, elapsed, val_scale=1.0):
+    d = os.path.join(root, "surfaces", f"task_{task:03d}")
+    os.makedirs(d)
+    sets = [f"experiment.name={arm}", f"train.seed={seed}", f"model.depth={depth}", "train.steps=10"]
+    if arm.startswith("e2e"):
+        sets.append("loss.kind=e2e")
+    cmd = [lpa, "config", "--config", os.path.join(HERE, "..", "..", "configs", "surface.yaml")]
+    for s in sets:
+        cmd += ["--set", s]
+    cfg = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    with open(os.path.join(d, "config.yaml"), "w") as f:
+        f.write(cfg)
+    with open(os.path.join(d, "per_depth.csv"), "w") as f:
+        f.write("split,depth,mse,rmse,mae,r2,params,mflops_per_sample\n")
+        for split, scale in (("test", 1.0), ("val", val_scale)):
+            for l, v in enumerate(mse_by_depth, start=1):
+                f.write(f"{split},{l},{v * scale},0,0,0,{100 * l},0.1\n")
+    with open(os.path.join(d, "train_log.csv"), "w") as f:
+        f.write("step,epoch,lr,loss,samples_per_s,elapsed_s\n10,0,0.001,0.1,100,%s\n" % elapsed)
+
+
+def check(cond, what):
+    if not cond:
+        print("FAILED:", what, file=sys.stderr)
+        sys.exit(1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lpa", required=True)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = os.path.join(tmp, "runs")
+        task = 0
+        # Two seeds of each arm on Franke's function (the default).
+        lpa_runs = [[0.4, 0.2, 0.1, 0.02], [0.4, 0.25, 0.1, 0.04]]  # depth 4: mean 0.03, std 0.01414
+        e2e_runs = [[0.9, 0.8, 0.5, 0.01], [0.9, 0.9, 0.5, 0.02]]  # depth 4: mean 0.015; one rise
+        for seed, v in enumerate(lpa_runs):
+            write_run(a.lpa, root, task, "lpa", seed, DEPTH, v, 30.0 + 2 * seed)
+            task += 1
+        for seed, v in enumerate(e2e_runs):
+            write_run(a.lpa, root, task, "e2e", seed, DEPTH, v, 20.0)
+            task += 1
+        for seed in (0, 1):  # networks of depth 1 (N/4) and 2 (N/2) trained alone
+            write_run(a.lpa, root, task, "e2e_d1", seed, 1, [0.3 + 0.1 * seed], 5.0)
+            write_run(a.lpa, root, task + 1, "e2e_d2", seed, 2, [0.5, 0.1], 10.0)
+            task += 2
+        out = os.path.join(tmp, "results.md")
+        r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(r.returncode == 0, "reproduce_tables.py exit code: " + r.stdout)
+        text = open(out).read()
+        row = [line for line in text.splitlines() if line.startswith("| franke")]
+        check(len(row) == 1, "one table row for franke:\n" + text)
+        cells = [c.strip() for c in row[0].strip("|").split("|")]
+        # function, LPA N, E2E N, ratio, rises, LPA d1, alone d1, LPA d2, alone d2, E2E exit d2,
+        # probes d2, time, auto depth, auto params
+        check(cells[1] == "0.03 ± 0.0141", f"LPA depth N mean ± std: {cells[1]}")
+        check(cells[2] == "0.015 ± 0.00707", f"E2E depth N: {cells[2]}")
+        check(cells[3] == "2.00×", f"LPA / E2E: {cells[3]}")
+        check(cells[4] == "0 in 2 runs", f"LPA rises: {cells[4]}")
+        check(cells[5] == "0.4 ± 0", f"LPA at N/4: {cells[5]}")
+        check(cells[6] == "0.35 ± 0.0707", f"alone at N/4: {cells[6]}")
+        check(cells[8] == "0.1 ± 0", f"alone at N/2: {cells[8]}")
+        check(cells[9] == "0.85 ± 0.0707", f"E2E's own exit at N/2: {cells[9]}")
+        check(cells[10] == "–", f"no probes: {cells[10]}")
+        check(cells[11] == "1.55×", f"time ratio 31 / 20: {cells[11]}")
+        check("![surfaces" in text, "a figure made by lpa plot:\n" + text)
+        fig = os.path.join(tmp, "figures", "surfaces_depth.svg")
+        check(os.path.getsize(fig) > 0, "the figure file")
+        check(text.count("0.03 ± 0.0141") == 1, "numbers appear once")
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
