@@ -26,8 +26,8 @@ int dispatch(int argc, char** argv) {
   t->add_option("--set", train.overrides, "override a key: section.key=value (repeatable)");
   t->add_option("--run-dir", train.run_dir, "run directory (default runs/<name>/<timestamp>)");
   t->add_option("--probe-from", train.probe_from,
-                "train the heads of every depth but the last on RUN_DIR's frozen model "
-                "(train.probe_from; default config: RUN_DIR's)");
+                "train RUN_DIR's heads, all but the deepest exit's, on its frozen model "
+                "(= --set train.probe_from=RUN_DIR; default config: RUN_DIR's)");
 
   lpa::cli::EvalOptions eval;
   auto* e = app.add_subcommand("eval", "per-depth metrics of a trained run");
