@@ -54,7 +54,8 @@ quick_sets() {
   esac
 }
 
-# One sweep task ($SWEEP, with the --set pairs in $SETS): train (skipped when done), then both
+# One sweep task ($SWEEP, with the --set pairs in $SETS): train (skipped when done), probes
+# for an E2E arm, then both
 # the validation rows of per_depth.csv (variants are chosen on them) and the test rows, and,
 # for LPA arms, what
 # `lpa export --depth auto` picks.
@@ -65,8 +66,17 @@ run_task() {
   if ! "$LPA" sweep "$SWEEP" --task "$index" --root "$root" $SETS > "$log" 2>&1; then
     echo "reproduce.sh: task $index of $SWEEP failed: see $log" >&2; return 1
   fi
-  for split in val test; do
-    if ! grep -q "^$split," "$dir/per_depth.csv"; then "$LPA" eval --run "$dir" --split $split >> "$log" 2>&1; fi
+  # E2E with probes: per-depth heads trained on the finished E2E run's frozen model (the same
+  # steps; the deepest exit stays E2E's own), next to it as <task>_probes.
+  if grep -q '^  name: e2e$' "$dir/config.yaml" && [ ! -f "${dir}_probes/per_depth.csv" ]; then
+    "$LPA" train --probe-from "$dir" --run-dir "${dir}_probes" --set model.head=per_depth \
+      --set experiment.name=e2e_probes >> "$log" 2>&1
+  fi
+  for d in "$dir" "${dir}_probes"; do
+    [ -f "$d/per_depth.csv" ] || continue
+    for split in val test; do
+      if ! grep -q "^$split," "$d/per_depth.csv"; then "$LPA" eval --run "$d" --split $split >> "$log" 2>&1; fi
+    done
   done
   if grep -q '^  kind: lpa' "$dir/config.yaml" && [ ! -f "$dir/export/auto.safetensors.yaml" ]; then
     "$LPA" export --run "$dir" --depth auto --format safetensors -o "$dir/export/auto.safetensors" >> "$log" 2>&1

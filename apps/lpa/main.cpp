@@ -22,9 +22,12 @@ int dispatch(int argc, char** argv) {
 
   lpa::cli::TrainOptions train;
   auto* t = app.add_subcommand("train", "train a model (resumes a run directory with a checkpoint)");
-  t->add_option("--config", train.config, "experiment YAML")->required();
+  t->add_option("--config", train.config, "experiment YAML (required unless --probe-from)");
   t->add_option("--set", train.overrides, "override a key: section.key=value (repeatable)");
   t->add_option("--run-dir", train.run_dir, "run directory (default runs/<name>/<timestamp>)");
+  t->add_option("--probe-from", train.probe_from,
+                "train RUN_DIR's heads, all but the deepest exit's, on its frozen model "
+                "(= --set train.probe_from=RUN_DIR; default config: RUN_DIR's)");
 
   lpa::cli::EvalOptions eval;
   auto* e = app.add_subcommand("eval", "per-depth metrics of a trained run");
@@ -114,6 +117,8 @@ int dispatch(int argc, char** argv) {
     throw lpa::UserError("sweep: say what to do: --list, --task I or --all");
   if (s->parsed() && s_task->count() > 0 && sweep.task < 0)
     throw lpa::UserError("sweep: --task " + std::to_string(sweep.task) + " is not a task number");
+  if (t->parsed() && train.config.empty() && train.probe_from.empty())
+    throw lpa::UserError("train: --config FILE is required (or --probe-from RUN_DIR)");
   if (t->parsed()) return lpa::cli::run_train(train);
   if (s->parsed()) return lpa::cli::run_sweep(sweep);
   if (e->parsed()) return lpa::cli::run_eval(eval);

@@ -34,6 +34,8 @@ const std::string kSequential = "loss:\n  mode: sequential\n";
 const std::string kLocal = "loss:\n  mode: local\n";
 const std::string kSgd = "train:\n  optimizer: sgd\n";
 const std::string kConstant = "train:\n  schedule: constant\n";
+const std::string kProbe = "train:\n  probe_from: runs/e2e\n";
+const std::string kByProbe = "train.probe_from (a probe run trains each head on its own loss, backbone frozen)";
 
 struct Case {
   std::string base;  // the choice that makes the key ignored
@@ -127,6 +129,16 @@ const std::vector<Case> kCases = {
     {kConstant, "train.gamma=0.5", "train.schedule: constant (gamma is the step schedule's)"},
     {"train:\n  steps: 100\n", "train.epochs=3",
      "train.steps: 100 (steps > 0 overrides epochs; set train.steps: 0 to train by epochs)"},
+    {kProbe, "loss.kind=e2e", kByProbe},
+    {kProbe, "loss.mode=local", kByProbe},
+    {kProbe, "loss.weights=linear", kByProbe},
+    {kProbe, "loss.curriculum=rotational", kByProbe},
+    {kProbe, "loss.layer_drop=0.1", kByProbe},
+    {kProbe, "loss.final_weight=2", kByProbe},
+    {kProbe, "loss.aux_ramp=0.5", kByProbe},
+    {kProbe, "loss.distill_alpha=0.5", kByProbe},
+    {kProbe, "loss.gradient_equilibrium=true", kByProbe},
+    {kProbe, "loss.e2e_fraction=0.5", kByProbe},
 };
 
 std::string key_of(const Case& c) { return c.set.substr(0, c.set.find('=')); }
@@ -174,4 +186,21 @@ TEST_CASE("ignored keys: defaults, and a file's key that a --set switches off, a
   CHECK(dump.find("weights: uniform") != std::string::npos);
   CHECK(config_to_yaml(parse_config(dump, "dump.yaml")) == dump);
   CHECK(dump == config_to_yaml(parse_config("loss:\n  kind: e2e\n", "y.yaml")));
+}
+
+// `lpa train --probe-from RUN` reads RUN's config and sets train.probe_from on the command line:
+// the source's objective keys (an LPA run's weights, an E2E run's kind) are then unread but
+// accepted, and the probe run records them at their defaults, so its config reloads as itself.
+TEST_CASE("ignored keys: a probe run accepts its source config's loss keys and records defaults") {
+  auto c = parse_config("loss:\n  kind: lpa\n  weights: linear\n  layer_drop: 0.2\n", "x.yaml",
+                        {"train.probe_from=runs/lpa"});
+  CHECK(ignored_keys(c).size() == 2);
+  const std::string dump = config_to_yaml(c);
+  CHECK(dump.find("weights: uniform") != std::string::npos);
+  CHECK(dump.find("probe_from: runs/lpa") != std::string::npos);
+  CHECK(config_to_yaml(parse_config(dump, "dump.yaml")) == dump);
+  CHECK(dump == config_to_yaml(parse_config("", "y.yaml", {"train.probe_from=runs/lpa"})));
+  // loss.rotation_period, which only a rotational curriculum reads, is refused with the probe.
+  CHECK(error_of("loss:\n  curriculum: rotational\n", {"train.probe_from=x", "loss.rotation_period=2"}) ==
+        "--set loss.rotation_period: ignored by " + kByProbe);
 }

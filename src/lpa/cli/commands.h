@@ -9,6 +9,7 @@ struct TrainOptions {
   std::string config;
   std::vector<std::string> overrides;  // --set key=value
   std::string run_dir;
+  std::string probe_from;  // --probe-from RUN: train.probe_from; the config defaults to RUN's
 };
 int run_train(const TrainOptions& o);
 

@@ -7,6 +7,7 @@
 #include "lpa/cli/commands.h"
 #include "lpa/cli/run_identity.h"
 #include "lpa/cli/load_run.h"
+#include "lpa/cli/probe_source.h"
 #include "lpa/config/load.h"
 #include "lpa/data/registry.h"
 #include "lpa/errors.h"
@@ -17,6 +18,7 @@
 #include "lpa/dist/data_parallel.h"
 #include "lpa/dist/rendezvous.h"
 #include "lpa/eval/per_depth.h"
+#include "lpa/objectives/probe.h"
 #include "lpa/train/checkpoint.h"
 #include "lpa/train/signals.h"
 #include "lpa/train/device.h"
@@ -44,10 +46,38 @@ bool prepare_run_dir(const RunDir& run, const ExperimentConfig& cfg) {
   return !list_checkpoints(run.checkpoints()).empty();
 }
 
+// --probe-from RUN: train.probe_from=RUN, set last so it is the command line's word, and RUN's
+// own config when no --config is given.
+TrainOptions with_probe_source(TrainOptions o) {
+  if (o.probe_from.empty()) return o;
+  if (o.config.empty()) {
+    try {
+      o.config = open_run_dir(o.probe_from).config();
+    } catch (const UserError& e) {
+      throw UserError(std::string("--probe-from ") + e.what());
+    }
+  }
+  o.overrides.push_back("train.probe_from=" + o.probe_from);
+  return o;
+}
+
+// A fresh probe run starts from the source's trained model; a resumed one from its checkpoint.
+void start_probe_run(const ExperimentConfig& cfg, const DataSpec& spec, DepthwiseModel& model, bool resuming) {
+  const std::vector<bool> trained = probe_trained_exits(model, cfg);
+  std::string exits;
+  for (size_t l = 1; l <= trained.size(); ++l)
+    if (trained[l - 1]) exits += (exits.empty() ? "" : " ") + std::to_string(l);
+  spdlog::info("probes: the heads of exits {} train; stem, blocks and exit {}'s head stay as in {}", exits,
+               trained.size(), cfg.train.probe_from);
+  if (resuming) return;
+  spdlog::info("probes start from {}", load_probe_source(cfg, spec, model));
+}
+
 }  // namespace
 
-int run_train(const TrainOptions& o) {
+int run_train(const TrainOptions& opts) {
   install_stop_signal_handlers();  // early: a signal during set-up stops at the first step
+  const TrainOptions o = with_probe_source(opts);
   ExperimentConfig cfg = load_config(o.config, o.overrides);
   const dist::Rendezvous rv = dist::rendezvous_from_env();
   const bool main_rank = rv.rank == 0;
@@ -65,7 +95,7 @@ int run_train(const TrainOptions& o) {
     throw UserError(cfg.where("data.batch_size") + ": the global batch of " + std::to_string(cfg.data.batch_size) +
                     " does not split evenly over " + std::to_string(rv.world_size) +
                     " data-parallel processes (each takes an equal share)");
-  prepare_run_dir(run, cfg);
+  const bool resuming = prepare_run_dir(run, cfg);
   torch::Device device = resolve_device(cfg.train.device);
   if (device.is_cuda() && rv.distributed() && (cfg.train.device == "auto" || cfg.train.device == "cuda"))
     device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(
@@ -79,6 +109,7 @@ int run_train(const TrainOptions& o) {
   } catch (const UserError& e) {
     throw UserError(cfg.where("eval.depths") + ": " + e.what());
   }
+  if (!cfg.train.probe_from.empty()) start_probe_run(cfg, data->spec(), *model, resuming);
   model->to(device);
 
   // Joining the group is a barrier: no rank writes before every rank has read the run dir.

@@ -116,6 +116,7 @@ struct TrainSection {
   std::string dist_backend = "auto";  // data parallel: auto | gloo | nccl
   double bucket_mb = 25.0;            // data parallel: gradient all-reduce bucket size
   int64_t dist_timeout_s = 300;       // data parallel: rendezvous and collective timeout
+  std::string probe_from = "";        // a run directory: train only its heads on its frozen model
 };
 
 struct EvalSection {

@@ -64,6 +64,14 @@ std::string one_term_objective(const Cfg& c) {
   return "";
 }
 
+// Loss keys a probe run never reads: its heads train on their own losses over a frozen backbone.
+Rule probe_ignores(const std::string& key) {
+  return {key, {"train.probe_from"}, [](const Cfg& c) -> std::string {
+            if (c.train.probe_from.empty()) return "";
+            return "train.probe_from (a probe run trains each head on its own loss, backbone frozen)";
+          }};
+}
+
 std::vector<Rule> build_rules() {
   const auto is_text_lm = [](const Cfg& c) { return c.data.type == "text"; };
   const auto is_classifier_text = [](const Cfg& c) { return c.data.type == "text_classification"; };
@@ -273,6 +281,21 @@ std::vector<Rule> build_rules() {
                                         " (steps > 0 overrides epochs; set train.steps: 0 to train by epochs)"
                                   : "";
        }},
+
+      // A probe run (train.probe_from) has one objective of its own: each head on its own loss.
+      probe_ignores("loss.kind"),
+      probe_ignores("loss.mode"),
+      probe_ignores("loss.weights"),
+      probe_ignores("loss.curriculum"),
+      probe_ignores("loss.rotation_period"),
+      probe_ignores("loss.layer_drop"),
+      probe_ignores("loss.adaptive_decay"),
+      probe_ignores("loss.final_weight"),
+      probe_ignores("loss.aux_ramp"),
+      probe_ignores("loss.distill_alpha"),
+      probe_ignores("loss.distill_temperature"),
+      probe_ignores("loss.gradient_equilibrium"),
+      probe_ignores("loss.e2e_fraction"),
   };
 }
 

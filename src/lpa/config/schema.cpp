@@ -376,6 +376,9 @@ std::vector<ConfigKey> build_schema() {
                     "data parallel: MiB of gradients per all-reduce"),
       int_key<T>("train.dist_timeout_s", tr, &T::dist_timeout_s, 1, 86400,
                  "data parallel: seconds to wait for the other ranks"),
+      string_key<T>("train.probe_from", tr, &T::probe_from, {},
+                    "a run directory: train its heads, all but the deepest exit's, on its "
+                    "frozen model (probes; docs/method.md)"),
 
       int_key<V>("eval.every", ev, &V::every, 0, kMax,
                  "steps between per-depth validation curves (0 = once per epoch)"),

@@ -8,6 +8,7 @@
 #include "lpa/objectives/distillation.h"
 #include "lpa/objectives/exit_curriculum.h"
 #include "lpa/objectives/loss_ema.h"
+#include "lpa/objectives/probe.h"
 #include "lpa/objectives/sequential.h"
 #include "lpa/objectives/task_loss.h"
 
@@ -145,6 +146,7 @@ class DepthSum : public Objective {
 }  // namespace
 
 std::unique_ptr<Objective> make_objective(const ExperimentConfig& cfg, Task task, int64_t depth) {
+  if (!cfg.train.probe_from.empty()) return make_probe_objective(cfg, task, depth);
   if (cfg.loss.kind == "e2e") return std::make_unique<EndToEnd>(cfg, task, depth);
   if (cfg.loss.mode == "sequential") return make_sequential_objective(cfg, task, depth);
   return std::make_unique<DepthSum>(cfg, task, depth, cfg.loss.mode == "local");

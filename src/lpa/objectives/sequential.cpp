@@ -9,12 +9,12 @@ int64_t sequential_stage(int64_t step, int64_t total, int64_t depth) {
   return std::min(depth, step * depth / total + 1);
 }
 
-namespace {
-
 void set_trainable(torch::nn::Module& m, bool on) {
   for (auto& p : m.parameters()) p.requires_grad_(on);
   m.train(on);
 }
+
+namespace {
 
 class Sequential : public Objective {
  public:

@@ -9,6 +9,9 @@ namespace lpa {
 std::unique_ptr<Objective> make_sequential_objective(const ExperimentConfig& cfg, Task task,
                                                      int64_t depth);
 
+// Freezes a module (no gradients, eval mode: BatchNorm statistics stay put) or thaws it.
+void set_trainable(torch::nn::Module& m, bool on);
+
 // The 1-based block trained at `step` of `total_steps`.
 int64_t sequential_stage(int64_t step, int64_t total_steps, int64_t depth);
 

@@ -44,4 +44,11 @@ double learning_rate_at(const TrainSection& c, int64_t step, int64_t window) {
   return c.min_lr + 0.5 * (c.lr - c.min_lr) * (1.0 + std::cos(M_PI * t));
 }
 
+double learning_rate_in_window(const TrainSection& c, int64_t step, std::pair<int64_t, int64_t> window) {
+  if (window.first == 0) return learning_rate_at(c, step, window.second);
+  TrainSection no_warmup = c;
+  no_warmup.warmup_steps = 0;
+  return learning_rate_at(no_warmup, step - window.first, window.second);
+}
+
 }  // namespace lpa

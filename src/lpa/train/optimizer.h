@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <utility>
 
 #include "lpa/config/config.h"
 
@@ -17,5 +18,11 @@ void clear_gradients(torch::optim::Optimizer& opt);
 // Warm-up (linear from lr/warmup to lr) then constant | cosine (to min_lr) | step decay, over a
 // window of `window_steps` steps; `step` counts from the window's start.
 double learning_rate_at(const TrainSection& cfg, int64_t step, int64_t window_steps);
+
+// The learning rate at the run's `step` when the schedule restarts over windows {start, length}
+// (sequential LPA: one per stage). Warm-up happens once, in the window that starts the run; a
+// later window restarts only the decay, from train.lr, over its own length.
+double learning_rate_in_window(const TrainSection& cfg, int64_t step,
+                               std::pair<int64_t, int64_t> window);
 
 }  // namespace lpa

@@ -167,8 +167,7 @@ void Trainer::train_step() {
   Batch b = data_->get(Split::train, idx, cfg_.data.augment);
   b.x = b.x.to(device_);
   b.y = b.y.to(device_);
-  const auto [win_start, win_len] = objective_->schedule_window(step_, total_steps_);
-  const double lr = learning_rate_at(cfg_.train, step_ - win_start, win_len);
+  const double lr = learning_rate_in_window(cfg_.train, step_, objective_->schedule_window(step_, total_steps_));
   set_learning_rate(*optimizer_, lr);
   clear_gradients(*optimizer_);
   LossOutput out = objective_->compute(*model_, b, step_, total_steps_);

@@ -1,0 +1,102 @@
+#include "lpa/cli/probe_source.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include "lpa/cli/load_run.h"
+#include "lpa/config/ignored_keys.h"
+#include "lpa/config/load.h"
+#include "lpa/config/schema.h"
+#include "lpa/errors.h"
+#include "lpa/io/run_dir.h"
+#include "lpa/models/registry.h"
+#include "lpa/train/checkpoint.h"
+
+namespace lpa::cli {
+namespace {
+
+std::string flow(const YAML::Node& n) {
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+// The first model key (other than model.head) whose value differs, as "model.k is A there, B
+// here"; empty when the architectures agree. Keys neither config reads compare at defaults.
+std::string model_difference(const ExperimentConfig& source, const ExperimentConfig& probe) {
+  const ExperimentConfig a = without_ignored_keys(source), b = without_ignored_keys(probe);
+  for (const auto& k : config_schema()) {
+    if (k.path.rfind("model.", 0) != 0 || k.path == "model.head") continue;
+    const std::string there = flow(k.get(a)), here = flow(k.get(b));
+    if (there != here) return k.path + " is " + there + " there, " + here + " here";
+  }
+  return "";
+}
+
+// Every parameter and buffer of `from` into the same-named tensor of `to`, which must have the
+// same names and shapes.
+void copy_tensors(torch::nn::Module& from, torch::nn::Module& to, const std::string& what) {
+  auto collect = [](torch::nn::Module& m) {
+    auto all = m.named_parameters();
+    for (const auto& b : m.named_buffers()) all.insert(b.key(), b.value());
+    return all;
+  };
+  auto src = collect(from), dst = collect(to);
+  auto mismatch = [&](const std::string& why) {
+    return UserError("train.probe_from: " + what + " does not fit this run's (" + why + ")");
+  };
+  if (src.size() != dst.size())
+    throw mismatch(std::to_string(src.size()) + " tensors there, " + std::to_string(dst.size()) + " here");
+  torch::NoGradGuard no_grad;
+  for (const auto& t : dst) {
+    const torch::Tensor* s = src.find(t.key());
+    if (!s) throw mismatch("no " + t.key() + " there");
+    if (s->sizes() != t.value().sizes() || s->scalar_type() != t.value().scalar_type())
+      throw mismatch(t.key() + " has another shape or type");
+    t.value().copy_(*s);
+  }
+}
+
+}  // namespace
+
+std::string load_probe_source(const ExperimentConfig& cfg, const DataSpec& spec, DepthwiseModel& model) {
+  const std::string& from = cfg.train.probe_from;
+  const std::string where = cfg.where("train.probe_from");
+  RunDir source_dir;
+  ExperimentConfig source;
+  try {
+    source_dir = open_run_dir(from);
+    source = load_config(source_dir.config());
+  } catch (const UserError& e) {
+    throw UserError(where + ": " + e.what());
+  }
+  const std::string difference = model_difference(source, cfg);
+  if (!difference.empty())
+    throw UserError(where + ": " + from + " trained another model: " + difference +
+                    " (a probe run keeps the source's model; only model.head may become per_depth)");
+  if (cfg.model.head != source.model.head && cfg.model.head != "per_depth")
+    throw UserError(cfg.where("model.head") + ": " + cfg.model.head + " here, " + source.model.head +
+                    " in " + from + ": a probe run keeps the source's heads or gives every depth its own (per_depth)");
+  if (list_checkpoints(source_dir.checkpoints()).empty())
+    throw UserError(where + ": " + from + " has no checkpoint in " + source_dir.checkpoints() +
+                    " (a probe run starts from a trained run)");
+
+  // The source's model as it was built there: this config with the source's head layout.
+  ExperimentConfig as_trained = cfg;
+  as_trained.model = source.model;
+  ModelPtr trained = make_model(as_trained, spec);
+  std::string checkpoint;
+  try {
+    load_latest_checkpoint(source_dir.checkpoints(), *trained, nullptr, &checkpoint, torch::kCPU);
+  } catch (const UserError& e) {
+    throw UserError(where + ": " + e.what());
+  }
+  copy_tensors(trained->stem_module(), model.stem_module(), "the stem of " + from);
+  for (int64_t l = 1; l <= model.depth(); ++l)
+    copy_tensors(trained->block_module(l), model.block_module(l), "block " + std::to_string(l) + " of " + from);
+  for (int64_t l = 1; l <= model.depth(); ++l)
+    copy_tensors(trained->head_module(l), model.head_module(l),
+                 "the head of exit " + std::to_string(l) + " of " + from);
+  return checkpoint;
+}
+
+}  // namespace lpa::cli
