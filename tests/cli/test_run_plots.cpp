@@ -46,21 +46,21 @@ TEST_CASE("run plots: curves of the training loss at depths 1, N/4, N/2, N, or o
   test::TempDir dir("plots");
   auto a = run_in(dir, "a");
   std::string log = "step,epoch,lr,loss";
-  for (int d = 1; d <= 8; ++d) log += ",loss_d" + std::to_string(d);
+  for (int d = 1; d <= 12; ++d) log += ",loss_d" + std::to_string(d);
   log += ",samples_per_s,elapsed_s\r\n";
   for (int step : {10, 20}) {
     log += std::to_string(step) + ",0,0.1,1";
-    for (int d = 1; d <= 8; ++d) log += "," + std::to_string(d * 100 + step);
+    for (int d = 1; d <= 12; ++d) log += "," + std::to_string(d * 100 + step);
     log += ",5,1\r\n";
   }
   test::write_text(a.dir.train_log(), log);
   PlotSpec s = cli::curves_plot({a}, "", "");
   REQUIRE(s.series.size() == 4);
   CHECK(s.series[0].label == "depth 1");
-  CHECK(s.series[3].label == "depth 8");
+  CHECK(s.series[3].label == "depth 12");
   CHECK(s.series[1].x == std::vector<double>{10, 20});
-  CHECK(s.series[1].y == std::vector<double>{210, 220});  // depth 2 = 8/4
-  CHECK(s.series[2].y == std::vector<double>{410, 420});
+  CHECK(s.series[1].y == std::vector<double>{310, 320});  // depth 3 = 12/4
+  CHECK(s.series[2].y == std::vector<double>{610, 620});  // depth 6 = 12/2
   CHECK(cli::curves_plot({a}, "", "3,5").series[1].y == std::vector<double>{510, 520});
 
   test::write_text(a.dir.curves(),

@@ -96,7 +96,7 @@ TEST_CASE("svg plot: every text element lies inside the canvas") {
   check_inside(unbreakable);
   PlotSpec wide_ticks = many_series(3, "run ");
   for (auto& s : wide_ticks.series)
-    for (auto& y : s.y) y *= 1e7;  // tick labels such as 100000000 need a wider left margin
+    for (auto& y : s.y) y *= 1e12;  // tick labels such as 3000000000000 need a wider left margin
   wide_ticks.y_scale = YScale::linear;
   check_inside(wide_ticks);
   PlotSpec utf8 = three_runs();
@@ -143,20 +143,34 @@ TEST_CASE("svg plot: a log axis for values spanning a decade, else linear") {
 }
 
 TEST_CASE("svg plot: each series has its own colour and marker pair") {
-  const std::string svg = render_svg(many_series(12, "s"));
-  // Legend swatches: the line's colour and dashes, then the marker's shape.
-  const std::regex swatch("<line [^>]*stroke=\"(#[0-9a-f]{6})\" stroke-width=\"2\"([^/]*)/><g class=\"([a-z-]+)\">");
-  std::set<std::string> seen;
-  size_t n = 0;
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), swatch); it != std::sregex_iterator(); ++it, ++n)
-    seen.insert((*it)[1].str() + (*it)[2].str() + (*it)[3].str());
-  CHECK(n == 12);
-  CHECK(seen.size() == 12);
-  // The first six differ in both.
-  std::set<std::string> colours, markers;
-  n = 0;
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), swatch); it != std::sregex_iterator() && n < 6; ++it, ++n)
-    colours.insert((*it)[1].str()), markers.insert((*it)[3].str());
-  CHECK(colours.size() == 6);
-  CHECK(markers.size() == 6);
+  // Every series through the same two points: their markers sit at the same place, so the
+  // marker elements differ only by shape and colour.
+  PlotSpec spec;
+  for (int k = 0; k < 12; ++k) spec.series.push_back({"s" + std::to_string(k), {1, 2}, {1, 2}});
+  const std::string svg = render_svg(spec);
+  const std::regex marker("<g class=\"[a-z-]+\">(.*?)</g>");
+  const std::regex colour("#[0-9a-f]{6}");
+  std::vector<std::string> shapes, colours;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), marker); it != std::sregex_iterator(); ++it) {
+    const std::string m = (*it)[1].str();
+    shapes.push_back(std::regex_replace(m, colour, ""));
+    std::smatch c;
+    colours.push_back(std::regex_search(m, c, colour) ? c[0].str() : "");
+  }
+  REQUIRE(shapes.size() == 12 * 2 + 12);  // two points per series, then the legend
+  std::vector<std::string> lines;
+  const std::regex polyline("<polyline fill=\"none\" stroke=\"(#[0-9a-f]{6})\" stroke-width=\"2\"([^ ]*(?: stroke-dasharray=\"[^\"]*\")?)");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), polyline); it != std::sregex_iterator(); ++it)
+    lines.push_back((*it)[1].str() + (*it)[2].str());
+  REQUIRE(lines.size() == 12);
+  std::set<std::string> first_shapes, first_colours, pairs;
+  for (size_t k = 0; k < 12; ++k) {
+    const std::string& shape = shapes[2 * k];  // series k's marker at (1, 1)
+    CHECK(colours[2 * k] == lines[k].substr(0, 7));
+    if (k < 6) first_shapes.insert(shape), first_colours.insert(colours[2 * k]);
+    pairs.insert(shape + lines[k]);
+  }
+  CHECK(first_shapes.size() == 6);  // the first six differ in shape and in colour
+  CHECK(first_colours.size() == 6);
+  CHECK(pairs.size() == 12);        // and no two of twelve share shape, colour and dashes
 }
