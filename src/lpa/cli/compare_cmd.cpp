@@ -79,9 +79,11 @@ int run_compare(const CompareOptions& o) {
   parse_split(o.split);
   const auto runs = open_runs(o.run_dirs);
   std::vector<CsvTable> tables;
+  tables.reserve(runs.size());
   for (const auto& r : runs) tables.push_back(read_per_depth(r.dir));
   const std::string metric = o.metric.empty() ? default_metric(tables.front()) : o.metric;
   std::vector<DepthValues> values;
+  values.reserve(tables.size());
   for (const auto& t : tables) values.push_back(depth_values(t, o.split, metric));
 
   std::set<int64_t> all, common(values.front().depths.begin(), values.front().depths.end());

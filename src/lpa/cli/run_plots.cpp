@@ -60,6 +60,7 @@ std::vector<std::string> series_labels(const std::vector<OpenedRun>& runs) {
 
 PlotSpec depth_plot(const std::vector<OpenedRun>& runs, const std::string& split, const std::string& asked) {
   std::vector<CsvTable> tables;
+  tables.reserve(runs.size());
   for (const auto& r : runs) tables.push_back(read_per_depth(r.dir));
   const std::string metric = metric_of(tables, asked);
   const auto labels = series_labels(runs);
@@ -152,6 +153,7 @@ PlotSpec early_exit_plot(const std::vector<OpenedRun>& runs, const std::string& 
 
 PlotSpec latency_plot(const std::vector<OpenedRun>& runs, const std::string& split, const std::string& asked) {
   std::vector<CsvTable> tables;
+  tables.reserve(runs.size());
   for (const auto& r : runs) tables.push_back(read_per_depth(r.dir));
   const std::string metric = metric_of(tables, asked);
   const auto labels = series_labels(runs);

@@ -52,6 +52,7 @@ CsvTable read_run_csv(const std::string& path, const std::string& written_by) {
 
 std::vector<OpenedRun> open_runs(const std::vector<std::string>& paths) {
   std::vector<OpenedRun> runs;
+  runs.reserve(paths.size());
   for (const auto& p : paths) {
     RunDir dir = open_run_dir(p);
     runs.push_back({p, dir, load_config(dir.config())});
@@ -61,6 +62,7 @@ std::vector<OpenedRun> open_runs(const std::vector<std::string>& paths) {
 
 std::vector<ExperimentConfig> configs_of(const std::vector<OpenedRun>& runs) {
   std::vector<ExperimentConfig> c;
+  c.reserve(runs.size());
   for (const auto& r : runs) c.push_back(r.cfg);
   return c;
 }

@@ -14,9 +14,9 @@ struct CsvTable {
   std::string path;
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;  // after the header; each as wide as the header
-  bool has(const std::string& column) const;
+  bool has(const std::string& name) const;
   size_t column(const std::string& name) const;  // UserError naming the columns there
-  double number(size_t row, size_t column) const;  // UserError when the cell is not a number
+  double number(size_t row, size_t col) const;  // UserError when the cell is not a number
 };
 
 // Throws UserError when the file is missing (saying which command writes it) or has no rows.
@@ -41,6 +41,6 @@ struct DepthValues {
   std::vector<int64_t> depths;
   std::vector<std::string> cells;
 };
-DepthValues depth_values(const CsvTable& per_depth, const std::string& split, const std::string& metric);
+DepthValues depth_values(const CsvTable& t, const std::string& split, const std::string& metric);
 
 }  // namespace lpa::cli

@@ -24,9 +24,9 @@ struct PlotSpec {
 // Every text element lies inside the canvas: the legend goes below the chart, in as many
 // columns as fit, long labels wrapped; the canvas grows to hold it. Series differ in colour
 // and marker shape.
-std::string render_svg(const PlotSpec& spec);
+std::string render_svg(const PlotSpec& p);
 
-bool log_y_for(const PlotSpec& spec);
+bool log_y_for(const PlotSpec& p);
 
 // The width the layout assumes for text: 0.6 em per character (UTF-8 code point), a
 // conservative average for sans-serif fonts.
