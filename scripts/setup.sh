@@ -26,6 +26,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # Debian's reference BLAS, ~5x slower. python3-torch is the interop client for export tests
 # (and brings torchrun). munge + slurm*: the single-node Slurm the tests submit jobs to
 # (scripts/slurm/local-cluster.sh); --no-install-recommends keeps it to a few packages.
+# librsvg2-bin (rsvg-convert): the plot tests render lpa's SVGs to prove them valid.
 PACKAGES=(
   g++ cmake make git pkg-config ca-certificates
   libtorch-dev libopenblas0-openmp libgloo-dev
@@ -33,6 +34,7 @@ PACKAGES=(
   python3 python3-torch python3-numpy
   dataset-fashion-mnist
   munge slurmctld slurmd slurm-client
+  librsvg2-bin
 )
 # scripts/test.sh --sanitize and scripts/fuzz.sh build with clang; Debian packages its ASan,
 # UBSan and libFuzzer runtimes separately.

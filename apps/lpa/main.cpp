@@ -71,11 +71,23 @@ int dispatch(int argc, char** argv) {
   c->add_flag("--keys", config.keys, "list every config key with its meaning");
 
   lpa::cli::PlotOptions plot;
-  auto* p = app.add_subcommand("plot", "plot per-depth metrics of runs as SVG");
+  auto* p = app.add_subcommand("plot", "plot runs as SVG: per depth, training curves, early exit, latency");
   p->add_option("runs", plot.run_dirs, "run directories")->required();
   p->add_option("-o,--output", plot.output, "output .svg")->required();
-  p->add_option("--split", plot.split, "split rows to plot");
-  p->add_option("--metric", plot.metric, "metric column (default: the first)");
+  p->add_option("--kind", plot.kind, "depth (per_depth.csv) | curves (train_log.csv, curves.csv) | "
+                                     "early-exit (early_exit.csv) | latency (latency.csv)");
+  p->add_option("--split", plot.split, "split rows to plot (default test)");
+  p->add_option("--metric", plot.metric, "metric column (default: the task's; curves: the training loss)");
+  p->add_option("--depths", plot.depths, "curves: depths to draw (default 1, N/4, N/2, N)");
+  p->add_option("--x", plot.x, "early-exit: depth (average) | mflops");
+  p->add_option("--y-scale", plot.y_scale, "auto (log when the values span a decade) | linear | log");
+
+  lpa::cli::CompareOptions compare;
+  auto* cmp = app.add_subcommand("compare", "runs side by side: differing config keys, a metric per depth");
+  cmp->add_option("runs", compare.run_dirs, "run directories")->required();
+  cmp->add_option("--metric", compare.metric, "per_depth.csv column (default: the task's)");
+  cmp->add_option("--split", compare.split, "split rows to compare (default test)");
+  cmp->add_option("--format", compare.format, "table | csv | markdown");
 
   lpa::cli::GenerateOptions gen;
   auto* g = app.add_subcommand("generate", "sample text from a language-model run at any depth");
@@ -126,6 +138,7 @@ int dispatch(int argc, char** argv) {
   if (b->parsed()) return lpa::cli::run_bench(bench);
   if (c->parsed()) return lpa::cli::run_config(config);
   if (p->parsed()) return lpa::cli::run_plot(plot);
+  if (cmp->parsed()) return lpa::cli::run_compare(compare);
   if (g->parsed()) return lpa::cli::run_generate(gen);
   return 2;
 }

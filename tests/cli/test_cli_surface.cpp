@@ -40,6 +40,7 @@ TEST_CASE("cli train: writes the run directory and prints the per-depth table") 
   CHECK(per.front() == std::vector<std::string>{"split", "depth", "mse", "rmse", "mae", "r2", "params",
                                                 "mflops_per_sample"});
   CHECK(per.size() == 1 + 4);
+  CHECK(contains(test::read_text(t.run + "/per_depth.svg"), ">tiny: mse per depth</text>"));
   auto cfg = test::read_text(t.run + "/config.yaml");
   CHECK(contains(cfg, "libtorch_version:"));
   CHECK(contains(cfg, "device: cpu"));
@@ -80,6 +81,10 @@ TEST_CASE("cli eval: depth spec, rewrites only its split") {
   CHECK(per.size() == 1 + 4 + 2);  // test rows kept, val rows added
   CHECK(per.back()[0] == "val");
   CHECK(per.back()[1] == "4");
+  // per_depth.svg follows per_depth.csv: both splits now.
+  const std::string svg = test::read_text(t.run + "/per_depth.svg");
+  CHECK(contains(svg, ">test split</text>"));
+  CHECK(contains(svg, ">val split</text>"));
 }
 
 TEST_CASE("cli config: prints the resolved YAML with overrides") {
@@ -99,8 +104,9 @@ TEST_CASE("cli plot: an SVG from two runs") {
   auto r = run_lpa("plot " + a.run + " " + b.run + " -o " + a.dir.file("p.svg"));
   REQUIRE(r.exit_code == 0);
   auto svg = test::read_text(a.dir.file("p.svg"));
-  CHECK(contains(svg, "tiny (lpa joint)"));
-  CHECK(contains(svg, "tiny (e2e)"));
+  // Labelled by the key that differs, not by a name both runs share.
+  CHECK(contains(svg, ">loss.kind=lpa</text>"));
+  CHECK(contains(svg, ">loss.kind=e2e</text>"));
 }
 
 TEST_CASE("cli version: lpa, LibTorch and BLAS") {

@@ -1,7 +1,6 @@
 #include "catch.h"
 #include "lpa/io/csv_writer.h"
 #include "lpa/io/files.h"
-#include "lpa/io/svg_plot.h"
 #include "test_support.h"
 
 using namespace lpa;
@@ -43,18 +42,4 @@ TEST_CASE("files: atomic write replaces whole") {
   write_file_atomic(p, "one");
   write_file_atomic(p, "two");
   CHECK(read_file(p) == "two");
-}
-
-TEST_CASE("svg: a chart with a polyline per series and escaped labels") {
-  PlotSpec s;
-  s.title = "a < b";
-  s.log_y = true;
-  s.series.push_back({"lpa", {1, 2, 3}, {1.0, 0.1, 0.01}});
-  s.series.push_back({"e2e", {1, 2, 3}, {5.0, 4.0, 0.005}});
-  std::string svg = render_svg(s);
-  CHECK(svg.rfind("<svg", 0) == 0);
-  CHECK(svg.find("a &lt; b") != std::string::npos);
-  size_t lines = 0;
-  for (size_t p = svg.find("<polyline"); p != std::string::npos; p = svg.find("<polyline", p + 1)) ++lines;
-  CHECK(lines == 2);
 }

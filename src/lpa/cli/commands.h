@@ -65,10 +65,22 @@ int run_config(const ConfigOptions& o);
 struct PlotOptions {
   std::vector<std::string> run_dirs;
   std::string output;
+  std::string kind = "depth";  // depth | curves | early-exit | latency
   std::string split = "test";
-  std::string metric = "";  // "" = the task's primary metric
+  std::string metric = "";     // "" = the task's primary metric (curves: the training loss)
+  std::string depths = "";     // curves: which depths ("" = 1, N/4, N/2, N)
+  std::string x = "depth";     // early-exit: average depth or mflops
+  std::string y_scale = "auto";  // auto | linear | log
 };
 int run_plot(const PlotOptions& o);
+
+struct CompareOptions {
+  std::vector<std::string> run_dirs;
+  std::string metric = "";  // "" = the task's primary metric
+  std::string split = "test";
+  std::string format = "table";  // table | csv | markdown
+};
+int run_compare(const CompareOptions& o);
 
 struct GenerateOptions {
   std::string run_dir;

@@ -2,6 +2,7 @@
 
 #include "lpa/cli/commands.h"
 #include "lpa/cli/load_run.h"
+#include "lpa/cli/run_plots.h"
 #include "lpa/cli/save_outputs.h"
 #include "lpa/errors.h"
 #include "lpa/eval/depth_spec.h"
@@ -26,6 +27,7 @@ int run_eval(const EvalOptions& o) {
   eo.device = r.device;
   auto results = evaluate_per_depth(*r.model, *r.data, split, depths, eo);
   write_per_depth_csv(r.dir.per_depth(), split, results);
+  write_per_depth_svg(r.dir);
   std::cout << "checkpoint: " << r.checkpoint << "\n";
   std::cout << per_depth_report(split, results, r.data->spec().task);
   if (!o.save_outputs.empty()) {

@@ -1,47 +1,33 @@
 #include <iostream>
 
 #include "lpa/cli/commands.h"
-#include "lpa/config/load.h"
+#include "lpa/cli/run_plots.h"
+#include "lpa/data/dataset.h"
 #include "lpa/errors.h"
-#include "lpa/io/csv_writer.h"
 #include "lpa/io/files.h"
-#include "lpa/io/run_dir.h"
-#include "lpa/io/svg_plot.h"
 
 namespace lpa::cli {
 
-// Per-depth curves of several runs on one chart: the metric of per_depth.csv against depth.
 int run_plot(const PlotOptions& o) {
   if (o.run_dirs.empty()) throw UserError("plot: name at least one run directory");
+  YScale scale = YScale::automatic;
+  if (o.y_scale == "linear") scale = YScale::linear;
+  else if (o.y_scale == "log") scale = YScale::log;
+  else if (o.y_scale != "auto") throw UserError("plot: --y-scale is auto, linear or log, got '" + o.y_scale + "'");
+  parse_split(o.split);
+  // A flag the chosen kind never reads is refused, like a config key that does nothing.
+  if (!o.depths.empty() && o.kind != "curves") throw UserError("plot: --depths goes with --kind curves");
+  if (o.x != "depth" && o.kind != "early-exit") throw UserError("plot: --x goes with --kind early-exit");
+  if (o.split != "test" && o.kind == "curves")
+    throw UserError("plot: --kind curves draws train_log.csv (training) or curves.csv (val); --split does not apply");
+  const auto runs = open_runs(o.run_dirs);
   PlotSpec spec;
-  spec.x_label = "depth";
-  std::string metric = o.metric;
-  for (const auto& dir : o.run_dirs) {
-    RunDir run = open_run_dir(dir);
-    if (!file_exists(run.per_depth())) throw UserError(run.per_depth() + ": missing (run lpa eval first)");
-    auto rows = read_csv(run.per_depth());
-    if (rows.size() < 2) throw UserError(run.per_depth() + ": no rows");
-    const auto& header = rows.front();
-    if (metric.empty()) metric = header.size() > 2 ? header[2] : "";
-    auto col = std::find(header.begin(), header.end(), metric);
-    if (col == header.end()) throw UserError(run.per_depth() + ": no column '" + metric + "'");
-    const size_t c = static_cast<size_t>(col - header.begin());
-    ExperimentConfig cfg = load_config(run.config());
-    PlotSeries s;
-    s.label = cfg.experiment.name + " (" + cfg.loss.kind +
-              (cfg.loss.kind == "lpa" ? " " + cfg.loss.mode : "") + ")";
-    for (size_t i = 1; i < rows.size(); ++i) {
-      if (rows[i].size() <= c || rows[i][0] != o.split) continue;
-      s.x.push_back(std::stod(rows[i][1]));
-      s.y.push_back(std::stod(rows[i][c]));
-    }
-    if (s.x.empty()) throw UserError(run.per_depth() + ": no rows for split " + o.split);
-    spec.series.push_back(s);
-  }
-  spec.y_label = metric;
-  spec.title = metric + " per depth (" + o.split + " split)";
-  spec.log_y = metric == "mse" || metric == "rmse" || metric == "mae" || metric == "nll" ||
-               metric == "loss" || metric == "perplexity";
+  if (o.kind == "depth") spec = depth_plot(runs, o.split, o.metric);
+  else if (o.kind == "curves") spec = curves_plot(runs, o.metric, o.depths);
+  else if (o.kind == "early-exit") spec = early_exit_plot(runs, o.split, o.x);
+  else if (o.kind == "latency") spec = latency_plot(runs, o.split, o.metric);
+  else throw UserError("plot: --kind is depth, curves, early-exit or latency, got '" + o.kind + "'");
+  if (o.y_scale != "auto") spec.y_scale = scale;
   write_file_atomic(o.output, render_svg(spec));
   std::cout << "wrote " << o.output << "\n";
   return 0;

@@ -8,6 +8,7 @@
 #include "lpa/cli/run_identity.h"
 #include "lpa/cli/load_run.h"
 #include "lpa/cli/probe_source.h"
+#include "lpa/cli/run_plots.h"
 #include "lpa/config/load.h"
 #include "lpa/data/registry.h"
 #include "lpa/errors.h"
@@ -163,6 +164,7 @@ int run_train(const TrainOptions& opts) {
     results.push_back({final_depths[i], meters[i]->metrics(), model->params_at_depth(final_depths[i]),
                        model->flops_per_sample(final_depths[i]) / 1e6});
   write_per_depth_csv(run.per_depth(), split, results);
+  write_per_depth_svg(run);
   std::cout << per_depth_report(split, results, data->spec().task);
   std::cout << "run directory: " << run.path << std::endl;
   return 0;
