@@ -259,6 +259,18 @@ def variants_table(name, folder, runs, e2e_runs, lines):
         lines.append(f"Best depth-N validation metric: **{best[1]}**.\n")
 
 
+def compare(lpa_bin, runs):
+    """The runs' differing keys and per-depth metric side by side, as `lpa compare` writes them."""
+    if len(runs) < 2:
+        return None
+    r = subprocess.run([lpa_bin, "compare", *[x.path for x in runs], "--format", "markdown"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        print(f"reproduce_tables.py: lpa compare failed: {r.stdout.strip()}", file=sys.stderr)
+        return None
+    return r.stdout.strip() + "\n"
+
+
 def figure(lpa_bin, runs, path):
     if not runs:
         return None
@@ -293,6 +305,11 @@ def main():
         workload_table(name, runs, lines)
         seed0 = [r for r in runs if r.seed == min(x.seed for x in runs) and r.arm in ("lpa", "e2e", "e2e_probes")
                  and r.function in ("", "franke")]
+        side = compare(a.lpa, seed0)
+        if side:
+            lines.append(f"Seed {seed0[0].seed}{', franke' if seed0[0].function else ''}, every depth side by side "
+                         f"(`lpa compare --format markdown`, test split):\n")
+            lines.append(side)
         fig = figure(a.lpa, seed0, os.path.join(figures_dir, f"{name}_depth.svg"))
         if fig:
             lines.append(f"![{name}: per-depth test metric, seed {seed0[0].seed}]({os.path.relpath(fig, os.path.dirname(a.out))})\n")

@@ -91,6 +91,8 @@ def main():
         fig = os.path.join(tmp, "figures", "surfaces_depth.svg")
         check(os.path.getsize(fig) > 0, "the figure file")
         check(text.count("0.03 ± 0.0141") == 1, "numbers appear once")
+        check("`lpa compare --format markdown`" in text and "loss.kind" in text,
+              "the seed-0 runs side by side, their differing key named:\n" + text)
     print("ok")
 
 

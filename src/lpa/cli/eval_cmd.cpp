@@ -32,6 +32,7 @@ int run_eval(const EvalOptions& o) {
   std::cout << per_depth_report(split, results, r.data->spec().task);
   if (!o.save_outputs.empty()) {
     std::vector<DepthForward> forwards;
+    forwards.reserve(depths.size());
     for (int64_t d : depths)
       forwards.emplace_back(d, [&, d](const torch::Tensor& x) { return r.model->forward(x.to(r.device), d); });
     save_outputs(o.save_outputs, *r.data, split, o.save_samples, forwards);
