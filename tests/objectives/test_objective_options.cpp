@@ -301,3 +301,36 @@ TEST_CASE("objective options: every model family takes all of them together") {
     CHECK(out.total.item<double>() != Approx(plain->compute(*model, f.batch, 90, 100).total.item<double>()));
   }
 }
+
+// Guards the temperature reaching distillation_loss in DepthSum::compute: a classifier's total
+// is the hand-computed mix at T = 2 and differs from the mix at the default T = 3.
+TEST_CASE("objective option loss.distill_temperature: the KL term is taken at that temperature") {
+  auto cfg = parse_config(
+      "model:\n  depth: 3\n  width: 8\n  head: per_depth\ndata:\n  type: idx\n  flatten: true\n"
+      "loss:\n  kind: lpa\n  weights: uniform\n  distill_alpha: 0.5\n  distill_temperature: 2\n",
+      "t.yaml");
+  DataSpec spec;
+  spec.task = Task::classification;
+  spec.input_shape = {4};
+  spec.output_dim = 3;
+  torch::manual_seed(3);
+  auto model = make_model(cfg, spec);
+  torch::manual_seed(4);
+  Batch b{torch::randn({10, 4}), torch::randint(0, 3, {10})};
+  auto obj = make_objective(cfg, Task::classification, 3);
+  obj->begin_step(*model, 0, 10);
+  const double total = obj->compute(*model, b, 0, 10).total.item<double>();
+  torch::NoGradGuard g;
+  auto outs = model->forward_all(b.x, 3);
+  auto mix = [&](double t) {
+    double s = 0;
+    for (int64_t l = 0; l < 3; ++l) {
+      double own = task_loss(Task::classification, outs[l], b.y).item<double>();
+      s += l < 2 ? 0.5 * own + 0.5 * distillation_loss(Task::classification, outs[l], outs[2], t).item<double>()
+                 : own;
+    }
+    return s / 3;
+  };
+  CHECK(total == Approx(mix(2.0)).epsilon(1e-5));
+  CHECK(mix(2.0) != Approx(mix(3.0)).epsilon(1e-4));
+}
