@@ -129,7 +129,7 @@ TEST_CASE("checkpoint: foreign files are refused with the reason") {
   // An lpa checkpoint of a differently shaped model.
   auto wide_cfg = parse_config("model:\n  depth: 2\n  width: 8\n", "t.yaml");
   auto wide = make_model(wide_cfg, spec);
-  save_checkpoint(dir.path, *wide, nullptr, {7, 0, 0, capture_rng(), {}, 0.0}, 5);
+  save_checkpoint(dir.path, *wide, nullptr, {7, 0, 0, capture_rng(), {}, 0.0, {}}, 5);
   CHECK_THROWS_WITH(load_checkpoint(dir.file("step_00000007.pt"), *small, nullptr), Catch::Contains("in this model"));
   // The directory as a whole: nothing readable is a user error naming the newest problem.
   CHECK_THROWS_AS(load_latest_checkpoint(dir.path, *small, nullptr), UserError);
