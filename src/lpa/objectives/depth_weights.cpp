@@ -8,8 +8,9 @@
 
 namespace lpa {
 
-std::vector<double> depth_weights(const std::string& kind, int64_t n,
+std::vector<double> depth_weights(const std::string& kind, int64_t depth,
                                   const std::vector<double>& explicit_weights, double progress) {
+  const int64_t n = depth;
   std::vector<double> w(n);
   for (int64_t l = 1; l <= n; ++l) {
     double v;

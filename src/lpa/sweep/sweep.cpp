@@ -118,7 +118,7 @@ Sweep parse_sweep(const std::string& text, const std::string& source) {
   if (s.base_config.empty()) throw UserError(source + ": base: missing (the config every task starts from)");
   if (!fs::path(s.base_config).is_absolute())
     s.base_config = (fs::path(source).parent_path() / s.base_config).lexically_normal().string();
-  if (seeds.empty()) seeds.push_back("");
+  if (seeds.empty()) seeds.emplace_back();
   if (grid_points.size() * list_entries.size() * seeds.size() > kMaxTasks)
     throw UserError(source + ": " + std::to_string(grid_points.size() * list_entries.size() * seeds.size()) +
                     " tasks (grid x list x seeds), more than " + std::to_string(kMaxTasks));
