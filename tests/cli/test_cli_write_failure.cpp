@@ -11,6 +11,7 @@
 #include "catch.h"
 #include "cli/bad_input_catalogue.h"
 #include "lpa/io/csv_writer.h"
+#include "lpa/io/tfevents.h"
 #include "lpa/train/checkpoint.h"
 #include "run_state.h"
 #include "test_support.h"
@@ -76,7 +77,9 @@ struct WriteFailureRun {
 }  // namespace
 
 TEST_CASE("cli write failure: a log row past ulimit -f stops lpa (exit 2) naming the file, and resume is exact") {
-  WriteFailureRun w("wf_ulimit", 1000, "--set train.log_every=1 --set train.checkpoint_every=100 --set eval.every=100");
+  // The event file (tests below) grows as fast: off here, so the CSV is the file that fails.
+  WriteFailureRun w("wf_ulimit", 1000, "--set train.log_every=1 --set train.checkpoint_every=100 --set eval.every=100 "
+                                       "--set output.tensorboard=false");
   const std::string ref = w.dir.file("ref"), run = w.dir.file("run");
   REQUIRE(test::run_lpa(w.args(ref)).exit_code == 0);
   // Every checkpoint fits under the limit; train_log.csv (one row per step) outgrows it.
@@ -106,6 +109,39 @@ TEST_CASE("cli write failure: a log row past ulimit -f stops lpa (exit 2) naming
   CHECK(test::bitwise_equal(test::run_weights(ref), test::run_weights(run)));
   CHECK(log_numbers(run) == ref_rows);
   CHECK(test::read_text(run + "/curves.csv") == test::read_text(ref + "/curves.csv"));
+}
+
+// Guards AppendFile's cut-back for the TensorBoard file: its last record is whole after the
+// failure, and the resumed run's events are those of an uninterrupted run's steps.
+TEST_CASE("cli write failure: an event record past ulimit -f stops lpa (exit 2) naming the file, whole records kept") {
+  WriteFailureRun w("wf_events", 1000, "--set train.log_every=1 --set train.checkpoint_every=100 --set eval.every=100");
+  const std::string ref = w.dir.file("ref"), run = w.dir.file("run");
+  REQUIRE(test::run_lpa(w.args(ref)).exit_code == 0);
+  const auto ref_events = list_event_files(ref + "/tb");
+  REQUIRE(ref_events.size() == 1);
+  const uintmax_t limit_kib = std::max(newest_checkpoint_size(ref), fs::file_size(ref + "/train_log.csv")) / 1024 + 4;
+  REQUIRE(fs::file_size(ref_events[0]) > limit_kib * 1024);  // the event file is the one to outgrow it
+
+  const auto failed = test::run_shell("OMP_NUM_THREADS=1 bash -c 'ulimit -f " + std::to_string(limit_kib) +
+                                      " && exec " + LPA_BINARY + " " + w.args(run) + "'");
+  INFO(failed.output);
+  CHECK(failed.exit_code == 2);
+  const auto events = list_event_files(run + "/tb");
+  REQUIRE(events.size() == 1);
+  CHECK(last_line(failed.output) == "lpa: error: " + events[0] + ": cannot write (File too large)");
+  size_t whole = 0;
+  const std::string bytes = test::read_text(events[0]);
+  CHECK(read_records(bytes, &whole).size() > 100);
+  CHECK(whole == bytes.size());
+
+  const auto resumed = test::run_lpa(w.args(run));
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(test::bitwise_equal(test::run_weights(ref), test::run_weights(run)));
+  std::vector<int64_t> steps, ref_steps;
+  for (const auto& r : read_records(test::read_text(events[0]))) steps.push_back(decode_event(r).step);
+  for (const auto& r : read_records(test::read_text(ref_events[0]))) ref_steps.push_back(decode_event(r).step);
+  CHECK(steps == ref_steps);
 }
 
 TEST_CASE("cli write failure: a full disk refuses the second checkpoint (exit 2), the first loads and the run resumes") {

@@ -12,48 +12,12 @@
 #include "lpa/data/dataset.h"
 #include "lpa/errors.h"
 #include "lpa/io/csv_writer.h"
+#include "lpa/io/text_table.h"
 
 namespace lpa::cli {
 namespace {
 
-using Table = std::vector<std::vector<std::string>>;
-
-std::string markdown_cell(const std::string& s) {
-  std::string o;
-  for (char c : s) o += c == '|' ? std::string("\\|") : std::string(1, c);
-  return o;
-}
-
-void print_markdown(const Table& t) {
-  for (size_t r = 0; r < t.size(); ++r) {
-    std::string line = "|";
-    for (const auto& c : t[r]) line += " " + markdown_cell(c) + " |";
-    std::cout << line << "\n";
-    if (r == 0) {
-      line = "|";
-      for (size_t c = 0; c < t[r].size(); ++c) line += c == 0 ? " --- |" : " ---: |";
-      std::cout << line << "\n";
-    }
-  }
-}
-
-void print_aligned(const Table& t) {
-  std::vector<size_t> w;
-  for (const auto& row : t)
-    for (size_t c = 0; c < row.size(); ++c) {
-      if (w.size() <= c) w.push_back(0);
-      w[c] = std::max(w[c], row[c].size());
-    }
-  for (const auto& row : t) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) {
-      const std::string pad(w[c] - row[c].size(), ' ');
-      line += (c ? "  " : "") + (c ? pad + row[c] : row[c] + pad);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    std::cout << line << "\n";
-  }
-}
+using Table = TextTable;
 
 std::string short_number(const std::string& cell) {
   char* end = nullptr;
@@ -114,11 +78,7 @@ int run_compare(const CompareOptions& o) {
     metrics.push_back(row);
   }
   if (o.format == "csv") {  // one rectangular table; the labels carry the differing keys
-    for (const auto& row : metrics) {
-      std::string line;
-      for (size_t c = 0; c < row.size(); ++c) line += (c ? "," : "") + csv_escape(row[c]);
-      std::cout << line << "\n";
-    }
+    print_csv(std::cout, metrics);
     return 0;
   }
 
@@ -132,14 +92,14 @@ int run_compare(const CompareOptions& o) {
   const std::string caption = o.split + " " + metric + " per depth";
   if (o.format == "markdown") {
     std::cout << "Config keys that differ:\n\n";
-    print_markdown(keys);
+    print_markdown(std::cout, keys);
     std::cout << "\n" << caption << ":\n\n";
-    print_markdown(metrics);
+    print_markdown(std::cout, metrics);
   } else {
     std::cout << (diff.keys.empty() ? "no config key differs\n" : "config keys that differ:\n");
-    print_aligned(keys);
+    print_aligned(std::cout, keys);
     std::cout << "\n" << caption << ":\n";
-    print_aligned(metrics);
+    print_aligned(std::cout, metrics);
   }
   return 0;
 }

@@ -130,6 +130,7 @@ struct EvalSection {
 struct OutputSection {
   std::string root = "runs";
   std::string run_id = "";            // "" = timestamp
+  bool tensorboard = true;            // TensorBoard event files in <run>/tb/
 };
 
 struct ExperimentConfig {

@@ -391,6 +391,8 @@ std::vector<ConfigKey> build_schema() {
 
       string_key<O>("output.root", ou, &O::root, {}, "where run folders go"),
       string_key<O>("output.run_id", ou, &O::run_id, {}, "run folder name (\"\" = timestamp)"),
+      bool_key<O>("output.tensorboard", ou, &O::tensorboard,
+                  "TensorBoard event files in <run>/tb/ (training and validation scalars)"),
   };
 }
 

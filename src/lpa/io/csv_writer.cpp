@@ -1,14 +1,9 @@
 #include "lpa/io/csv_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <spdlog/spdlog.h>
-
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "lpa/errors.h"
@@ -40,37 +35,24 @@ static std::string join_row(const std::vector<std::string>& cells) {
   return line + "\r\n";
 }
 
-CsvWriter::CsvWriter(const std::string& path, const std::vector<std::string>& header, bool append)
-    : path_(path), columns_(header.size()) {
-  bool continue_file = false;
-  if (append && file_exists(path)) {
-    auto rows = read_csv(path);
-    continue_file = !rows.empty() && rows.front() == header;
-  }
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (continue_file ? O_APPEND : O_TRUNC), 0644);
-  if (fd_ < 0) throw UserError(write_error(path, errno));
-  if (!continue_file) append_line(join_row(header));
+static bool continues(const std::string& path, const std::vector<std::string>& header, bool append) {
+  if (!append || !file_exists(path)) return false;
+  auto rows = read_csv(path);
+  return !rows.empty() && rows.front() == header;
 }
 
-CsvWriter::~CsvWriter() {
-  if (fd_ >= 0) ::close(fd_);
+CsvWriter::CsvWriter(const std::string& path, const std::vector<std::string>& header, bool append)
+    : columns_(header.size()) {
+  const bool continue_file = continues(path, header, append);
+  file_ = std::make_unique<AppendFile>(path, continue_file);
+  if (!continue_file) file_->append(join_row(header));
 }
 
 void CsvWriter::row(const std::vector<std::string>& cells) {
   if (cells.size() != columns_)
-    throw std::logic_error(path_ + ": row has " + std::to_string(cells.size()) + " cells, header " +
+    throw std::logic_error(file_->path() + ": row has " + std::to_string(cells.size()) + " cells, header " +
                            std::to_string(columns_));
-  append_line(join_row(cells));
-}
-
-void CsvWriter::append_line(const std::string& line) {
-  const off_t end = ::lseek(fd_, 0, SEEK_END);
-  if (write_fully(fd_, line.data(), line.size())) return;
-  const int err = errno;
-  // Shrinking is allowed past `ulimit -f` and on a full disk: drop the part of the row written.
-  if (end >= 0 && ::ftruncate(fd_, end) != 0)
-    spdlog::warn("{}: a partial last row could not be cut off; a resumed run drops it", path_);
-  throw UserError(write_error(path_, err));
+  file_->append(join_row(cells));
 }
 
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {

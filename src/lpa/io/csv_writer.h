@@ -2,8 +2,11 @@
 // readable while it trains and complete up to the last row if it dies.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "lpa/io/append_file.h"
 
 namespace lpa {
 
@@ -12,19 +15,13 @@ class CsvWriter {
   // append=true continues an existing file whose header matches (a resumed run); otherwise
   // the file is created (or replaced) with `header`.
   CsvWriter(const std::string& path, const std::vector<std::string>& header, bool append = false);
-  ~CsvWriter();
-  CsvWriter(const CsvWriter&) = delete;
-  CsvWriter& operator=(const CsvWriter&) = delete;
   // A row the system refuses (full disk, `ulimit -f`) is cut off again, so the file still ends
   // with a whole row, and throws UserError naming the file.
   void row(const std::vector<std::string>& cells);
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_->path(); }
 
  private:
-  void append_line(const std::string& line);
-
-  std::string path_;
-  int fd_ = -1;
+  std::unique_ptr<AppendFile> file_;
   size_t columns_;
 };
 

@@ -90,4 +90,10 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
   fsync_path(parent_dir(path));
 }
 
+std::string host_name() {
+  char h[256] = {};
+  if (::gethostname(h, sizeof h - 1) != 0 || h[0] == '\0') return "localhost";
+  return h;
+}
+
 }  // namespace lpa

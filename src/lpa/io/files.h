@@ -18,5 +18,6 @@ bool write_fully(int fd, const void* data, size_t size);
 // "<path>: cannot write (No space left on device)" for the errno of a failed write.
 std::string write_error(const std::string& path, int err);
 std::string parent_dir(const std::string& path);
+std::string host_name();  // gethostname, "localhost" when it has none
 
 }  // namespace lpa

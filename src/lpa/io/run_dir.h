@@ -14,6 +14,8 @@ struct RunDir {
   std::string curves() const { return path + "/curves.csv"; }
   std::string per_depth() const { return path + "/per_depth.csv"; }
   std::string checkpoints() const { return path + "/checkpoints"; }
+  std::string tensorboard() const { return path + "/tb"; }
+  std::string status() const { return path + "/status.yaml"; }
   std::string file(const std::string& name) const { return path + "/" + name; }
 };
 

@@ -9,6 +9,7 @@
 #include "lpa/errors.h"
 #include "lpa/eval/per_depth.h"
 #include "lpa/io/files.h"
+#include "lpa/io/tfevents.h"
 #include "lpa/train/checkpoint.h"
 #include "lpa/train/optimizer.h"
 #include "lpa/train/resume_logs.h"
@@ -105,6 +106,7 @@ int64_t Trainer::resume() {
 
 void Trainer::truncate_logs_after_checkpoint() {
   for (const std::string& file : {run_.train_log(), run_.curves()}) truncate_log_after_step(file, step_);
+  truncate_events_after_step(run_.tensorboard(), step_);
 }
 
 std::string Trainer::save() {
@@ -136,6 +138,7 @@ void Trainer::run(int64_t stop_at) {
     std::vector<std::string> ch = {"step", "epoch", "split", "depth"};
     for (const auto& m : metric_names(spec.task, spec.output_dim)) ch.push_back(m);
     curves_ = std::make_unique<CsvWriter>(run_.curves(), ch, step_ > 0);
+    if (cfg_.output.tensorboard) events_ = std::make_unique<EventFileWriter>(run_.tensorboard(), step_ > 0);
   }
   install_stop_signal_handlers();
   spdlog::info("objective: {}", objective_->describe());
@@ -216,6 +219,12 @@ void Trainer::log_row(const LossOutput& out, double lr) {
   row.push_back(csv_number(sps));
   row.push_back(csv_number(elapsed));
   log_->row(row);
+  if (!events_) return;
+  std::vector<std::pair<std::string, double>> scalars = {{"train/loss", losses[0]}};
+  for (size_t l = 1; l < losses.size(); ++l) scalars.emplace_back("train/loss_d" + std::to_string(l), losses[l]);
+  scalars.emplace_back("train/lr", lr);
+  scalars.emplace_back("train/samples_per_s", sps);
+  events_->scalars(step_, scalars);
 }
 
 void Trainer::evaluate_curves() {
@@ -233,15 +242,20 @@ void Trainer::evaluate_curves() {
     for (auto& m : meters) par_.sum_across_ranks(m->state());
   const PrimaryMetric pm = primary_metric(data_->spec().task);
   std::vector<double> primary;
+  std::vector<std::pair<std::string, double>> scalars;
   for (size_t i = 0; i < depths.size(); ++i) {
     Metrics mt = meters[i]->metrics();
     primary.push_back(metric_value(mt, pm.name));
     if (!curves_) continue;
     std::vector<std::string> row = {std::to_string(step_), std::to_string(sampler_->epoch()), "val",
                                     std::to_string(depths[i])};
-    for (const auto& [k, v] : mt) row.push_back(csv_number(v));
+    for (const auto& [k, v] : mt) {
+      row.push_back(csv_number(v));
+      scalars.emplace_back("val/" + k + "/d" + std::to_string(depths[i]), v);
+    }
     curves_->row(row);
   }
+  if (events_) events_->scalars(step_, scalars);
   std::ostringstream line;
   line << "step " << step_ << " val " << pm.name << ": d1 " << primary.front();
   if (primary.size() > 2) line << ", d" << primary.size() / 2 << " " << primary[primary.size() / 2 - 1];

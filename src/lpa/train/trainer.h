@@ -12,6 +12,7 @@
 #include "lpa/data/dataset.h"
 #include "lpa/io/csv_writer.h"
 #include "lpa/io/run_dir.h"
+#include "lpa/io/tfevents.h"
 #include "lpa/models/depthwise_model.h"
 #include "lpa/objectives/objective.h"
 #include "lpa/train/progress.h"
@@ -71,6 +72,7 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<BatchSampler> sampler_;
   std::unique_ptr<CsvWriter> log_, curves_;
+  std::unique_ptr<EventFileWriter> events_;  // rank 0, when output.tensorboard
   std::unique_ptr<Progress> progress_;
   int64_t step_ = 0, total_steps_ = 0, eval_every_ = 0;
   int64_t samples_since_log_ = 0;
