@@ -9,12 +9,15 @@
 
 #include <array>
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <chrono>
 
 namespace lpa::test {
 
@@ -146,6 +149,34 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
     rows.push_back(row);
   }
   return rows;
+}
+
+int64_t logged_step(const std::string& run) {
+  const std::string text = read_text(run + "/train_log.csv");
+  const size_t end = text.rfind('\n');
+  if (end == std::string::npos || end == 0) return 0;
+  const size_t begin = text.rfind('\n', end - 1);
+  const size_t from = begin == std::string::npos ? 0 : begin + 1;
+  const std::string row = text.substr(from, end - from);
+  const std::string first = row.substr(0, row.find(','));
+  if (first.empty() || first.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return std::stoll(first);
+}
+
+bool wait_logged(pid_t pid, const std::string& run, int64_t target) {
+  for (;;) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return false;
+    if (logged_step(run) >= target) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+int interrupt_at(pid_t pid, const std::string& run, int64_t target, int sig, int delay_us) {
+  if (!wait_logged(pid, run, target)) return -1;
+  std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+  ::kill(pid, sig);
+  return wait_exit(pid);
 }
 
 }  // namespace lpa::test

@@ -2,6 +2,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,14 @@ int free_tcp_port();
 pid_t spawn_lpa(const std::vector<std::string>& args, const std::string& log_path,
                 const std::vector<std::string>& env = {});
 int wait_exit(pid_t pid);
+
+// The last complete row's step in <run>/train_log.csv (0 when none yet).
+int64_t logged_step(const std::string& run);
+// Waits until the run started as `pid` has logged step >= target; false if it ended first.
+bool wait_logged(pid_t pid, const std::string& run, int64_t target);
+// wait_logged, then `sig` after `delay_us`; the exit status (or -1 when it ended before the
+// target).
+int interrupt_at(pid_t pid, const std::string& run, int64_t target, int sig, int delay_us = 0);
 
 // Rows of a CSV file as text cells (header first); empty when the file is missing.
 std::vector<std::vector<std::string>> csv_rows(const std::string& path);

@@ -103,3 +103,32 @@ TEST_CASE("cli data parallel: torchrun launches the workers") {
   CHECK(contains(test::read_text(run + "/config.yaml"), "processes: 2"));
   CHECK(test::csv_rows(run + "/per_depth.csv").size() == 5);  // header + depths 1..4
 }
+
+// A run moved from 2 processes to 1 (the global batch unchanged) continues, with a warning.
+TEST_CASE("cli data parallel: a 2-process run resumes on 1 process with the same global batch") {
+  if (!have_gloo()) {
+    lpa::test::skip("this build has no Gloo (install libgloo-dev and rebuild)");
+  }
+  test::TempDir dir("ddp_move");
+  const std::string cfg = dir.file("c.yaml"), one = dir.file("one"), moved = dir.file("moved");
+  test::write_text(cfg, test::tiny_surface_yaml("ddp_move", 60));
+  const std::string sets = " --set train.checkpoint_every=30 --set train.keep_checkpoints=5";
+  REQUIRE(test::run_lpa("train --config " + cfg + " --run-dir " + one + sets).exit_code == 0);
+  const std::vector<std::string> args = {"train", "--config", cfg, "--run-dir", moved, "--set",
+                                         "train.checkpoint_every=30", "--set", "train.keep_checkpoints=5"};
+  const int port = test::free_tcp_port();
+  pid_t p0 = test::spawn_lpa(args, dir.file("rank0.log"), worker_env(0, 2, port));
+  pid_t p1 = test::spawn_lpa(args, dir.file("rank1.log"), worker_env(1, 2, port));
+  REQUIRE(test::wait_exit(p0) == 0);
+  REQUIRE(test::wait_exit(p1) == 0);
+  // What a 2-process job stopped at step 30 leaves behind, then one process takes it over.
+  std::remove((moved + "/checkpoints/step_00000060.pt").c_str());
+  std::remove((moved + "/per_depth.csv").c_str());
+  auto r = test::run_lpa("train --config " + cfg + " --run-dir " + moved + sets);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.output, "at step 30"));
+  CHECK(contains(r.output, "data parallel over 1 processes, 2 before (the global batch is the same): it continues"));
+  CHECK(contains(test::read_text(moved + "/config.yaml"), "processes: 1"));
+  CHECK(test::max_abs_diff(test::run_weights(one), test::run_weights(moved)) <= 1e-5);
+}

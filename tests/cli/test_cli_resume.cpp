@@ -17,30 +17,9 @@ using namespace lpa;
 
 namespace {
 
-// The last complete row's step in train_log.csv (0 when none yet).
-int64_t logged_step(const std::string& run) {
-  const std::string text = test::read_text(run + "/train_log.csv");
-  const size_t end = text.rfind('\n');
-  if (end == std::string::npos || end == 0) return 0;
-  const size_t begin = text.rfind('\n', end - 1);
-  const std::string row = text.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1));
-  const std::string first = row.substr(0, row.find(','));
-  if (first.empty() || first.find_first_not_of("0123456789") != std::string::npos) return 0;
-  return std::stoll(first);
-}
-
-// Waits until the run has logged step >= target, then sends `sig`; returns the exit status
-// (or -1 when the process ended before reaching the target).
+// Waits until the run has logged step >= target, then sends `sig` after a random delay.
 int interrupt_at(pid_t pid, const std::string& run, int64_t target, int sig, std::mt19937& rng) {
-  for (;;) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) return -1;
-    if (logged_step(run) >= target) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(rng)));
-  ::kill(pid, sig);
-  return test::wait_exit(pid);
+  return test::interrupt_at(pid, run, target, sig, std::uniform_int_distribution<int>(0, 3000)(rng));
 }
 
 // Step, epoch, lr, loss and per-depth losses of each row (not speed or elapsed time).

@@ -129,7 +129,24 @@ TEST_CASE("cli sweep: --root runs the same tasks under another folder") {
   test::write_text(dir.file("s.yaml"), "base: base.yaml\nroot: " + dir.file("runs") + "\nlist:\n  - [loss.kind=lpa]\n");
   r = test::run_lpa("sweep " + dir.file("s.yaml") + " --task 0 --root " + dir.file("quick"));
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.output, "task 0: " + dir.file("quick") + "/s/task_000 holds a finished run of another config"));
+  CHECK(contains(r.output, "task 0: " + dir.file("quick") + "/s/task_000 holds a finished run of another config ("
+                           "loss.kind is e2e there, lpa here"));
+}
+
+// Guards the extension branch of run_task in sweep_cmd.cpp: a larger train.steps given to the
+// sweep continues its finished tasks; the same length leaves them be.
+TEST_CASE("cli sweep: --set train.steps=M extends finished tasks") {
+  test::TempDir dir("sweep_extend");
+  test::write_text(dir.file("base.yaml"), test::tiny_surface_yaml("swx", 20));
+  test::write_text(dir.file("s.yaml"), "base: base.yaml\nroot: " + dir.file("runs") + "\nlist:\n  - [loss.kind=e2e]\n");
+  REQUIRE(test::run_lpa("sweep " + dir.file("s.yaml") + " --all").exit_code == 0);
+  auto again = test::run_lpa("sweep " + dir.file("s.yaml") + " --all");
+  CHECK(contains(again.output, "task 0 already finished"));
+  auto longer = test::run_lpa("sweep " + dir.file("s.yaml") + " --all --set train.steps=40");
+  INFO(longer.output);
+  REQUIRE(longer.exit_code == 0);
+  CHECK(contains(longer.output, "extending the run: train.steps 20 -> 40 from step 20"));
+  CHECK(test::csv_rows(dir.file("runs/s/task_000/train_log.csv")).back()[0] == "40");
 }
 
 // Every sweep file scripts/reproduce.sh runs expands, and every task's config resolves.

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "lpa/cli/commands.h"
-#include "lpa/cli/run_identity.h"
+#include "lpa/cli/resume_check.h"
 #include "lpa/config/load.h"
 #include "lpa/errors.h"
 #include "lpa/io/files.h"
@@ -30,14 +30,18 @@ int run_task(const Sweep& sweep, const SweepTask& t, const SweepOptions& o) {
   if (file_exists(run.per_depth())) {
     // Task numbers follow the file's order: an edited sweep file can give a finished task's
     // folder to another task, whose results must not be taken for that run's.
-    if (file_exists(run.config()) &&
-        experiment_identity(load_config(run.config())) !=
-            experiment_identity(load_config(sweep.base_config, task_overrides(t, o))))
+    ResumeCheck change;
+    if (file_exists(run.config()))
+      change = check_resume(load_config(run.config()), load_config(sweep.base_config, task_overrides(t, o)));
+    if (!change.refused.empty())
       throw UserError(o.file + ": task " + std::to_string(t.index) + ": " + run.path +
-                      " holds a finished run of another config (was the sweep file edited? "
-                      "move that folder, or run the sweep under another --root)");
-    std::cout << "task " << t.index << " already finished: " << run.path << std::endl;
-    return 0;
+                      " holds a finished run of another config (" + change.refused +
+                      "; was the sweep file edited? move that folder, or run the sweep under another --root)");
+    // A longer train.steps (--set) extends the finished task; anything else leaves it be.
+    if (change.extension.empty()) {
+      std::cout << "task " << t.index << " already finished: " << run.path << std::endl;
+      return 0;
+    }
   }
   std::cout << "task " << t.index << " of " << sweep.tasks.size() << ": " << joined(t.overrides) << std::endl;
   TrainOptions to;

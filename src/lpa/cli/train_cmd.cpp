@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "lpa/cli/commands.h"
-#include "lpa/cli/run_identity.h"
+#include "lpa/cli/resume_check.h"
 #include "lpa/cli/load_run.h"
 #include "lpa/cli/probe_source.h"
 #include "lpa/cli/run_plots.h"
@@ -21,6 +21,7 @@
 #include "lpa/eval/per_depth.h"
 #include "lpa/objectives/probe.h"
 #include "lpa/train/checkpoint.h"
+#include "lpa/train/run_status.h"
 #include "lpa/train/signals.h"
 #include "lpa/train/device.h"
 #include "lpa/train/trainer.h"
@@ -36,15 +37,51 @@ std::string now_text() {
   return buf;
 }
 
-// A run directory that already holds a config must hold this one: resuming someone else's
-// run with other settings would silently mix two experiments. True when it holds checkpoints.
-bool prepare_run_dir(const RunDir& run, const ExperimentConfig& cfg) {
-  if (!file_exists(run.config())) return false;
-  ExperimentConfig prev = load_config(run.config());
-  if (experiment_identity(prev) != experiment_identity(cfg))
-    throw UserError(run.path + ": holds a run with a different config (compare " + run.config() +
-                    "); choose another --run-dir");
-  return !list_checkpoints(run.checkpoints()).empty();
+struct RunDirState {
+  bool resuming = false;  // it holds checkpoints
+  ResumeCheck change;     // what differs from the config it holds
+  std::vector<std::pair<std::string, std::string>> meta;  // its config.yaml's meta
+};
+
+// A run directory that already holds a config must hold one that computes the same thing:
+// resuming someone else's run with other settings would silently mix two experiments.
+RunDirState prepare_run_dir(const RunDir& run, const ExperimentConfig& cfg) {
+  RunDirState s;
+  if (!file_exists(run.config())) return s;
+  s.change = check_resume(load_config(run.config()), cfg);
+  if (!s.change.refused.empty())
+    throw UserError(run.path + ": holds a run with a different config: " + s.change.refused +
+                    "; choose another --run-dir");
+  s.meta = load_meta(run.config());
+  s.resuming = !list_checkpoints(run.checkpoints()).empty();
+  return s;
+}
+
+std::string meta_value(const std::vector<std::pair<std::string, std::string>>& meta, const std::string& key) {
+  for (const auto& [k, v] : meta)
+    if (k == key) return v;
+  return "";
+}
+
+// Says what changed since the run's last start; returns config.yaml's `extended` record: each
+// extension "train.steps 300 -> 600 at step 300 (<date>)", oldest first.
+std::string report_resume_changes(const RunDirState& s, int64_t step, int64_t world_size, const std::string& run_path) {
+  std::string extended = meta_value(s.meta, "extended");
+  if (!s.resuming || step == 0) return extended;
+  for (const auto& m : s.change.moved)
+    spdlog::warn("{}: {} since the run's last start: it continues, but its last bits may differ from a run that "
+                 "stayed put", run_path, m);
+  const std::string processes = meta_value(s.meta, "processes");
+  if (!processes.empty() && processes != std::to_string(world_size))
+    spdlog::warn("{}: data parallel over {} processes, {} before (the global batch is the same): it continues, "
+                 "but its last bits may differ from a run that stayed put", run_path, world_size, processes);
+  if (!s.change.extension.empty()) {
+    spdlog::info("extending the run: {} from step {}; the learning-rate schedule from here is the longer run's",
+                 s.change.extension, step);
+    extended += (extended.empty() ? "" : "; ") + s.change.extension + " at step " + std::to_string(step) + " (" +
+                now_text() + ")";
+  }
+  return extended;
 }
 
 // --probe-from RUN: train.probe_from=RUN, set last so it is the command line's word, and RUN's
@@ -74,6 +111,40 @@ void start_probe_run(const ExperimentConfig& cfg, const DataSpec& spec, Depthwis
   spdlog::info("probes start from {}", load_probe_source(cfg, spec, model));
 }
 
+// status.yaml at the end of a start; a failure to write it must not hide why training ended.
+void record_end(const RunDir& run, const std::string& state, int64_t total_steps, const std::string& why) {
+  try {
+    write_run_status(run, state, total_steps, why.substr(0, why.find('\n')));
+  } catch (const UserError& e) {
+    spdlog::warn("{}", e.what());
+  }
+}
+
+// The final evaluation on eval.split: per_depth.csv, its plot and the report.
+void evaluate_trained(const ExperimentConfig& cfg, const Dataset& data, DepthwiseModel& model,
+                      const std::vector<int64_t>& final_depths, torch::Device device, const dist::Rendezvous& rv,
+                      const Parallelism& parallel, const RunDir& run) {
+  const bool main_rank = rv.rank == 0;
+  const Split split = parse_split(cfg.eval.split);
+  lpa::EvalOptions eo;
+  eo.batch_size = cfg.eval.batch_size;
+  eo.device = device;
+  eo.rank = rv.rank;
+  eo.world_size = rv.world_size;
+  auto meters = accumulate_per_depth(model, data, split, final_depths, eo);
+  if (parallel.sum_across_ranks)
+    for (auto& m : meters) parallel.sum_across_ranks(m->state());
+  if (!main_rank) return;
+  std::vector<DepthResult> results;
+  for (size_t i = 0; i < final_depths.size(); ++i)
+    results.push_back({final_depths[i], meters[i]->metrics(), model.params_at_depth(final_depths[i]),
+                       model.flops_per_sample(final_depths[i]) / 1e6});
+  write_per_depth_csv(run.per_depth(), split, results);
+  write_per_depth_svg(run);
+  std::cout << per_depth_report(split, results, data.spec().task);
+  std::cout << "run directory: " << run.path << std::endl;
+}
+
 }  // namespace
 
 int run_train(const TrainOptions& opts) {
@@ -96,7 +167,8 @@ int run_train(const TrainOptions& opts) {
     throw UserError(cfg.where("data.batch_size") + ": the global batch of " + std::to_string(cfg.data.batch_size) +
                     " does not split evenly over " + std::to_string(rv.world_size) +
                     " data-parallel processes (each takes an equal share)");
-  const bool resuming = prepare_run_dir(run, cfg);
+  const RunDirState previous = prepare_run_dir(run, cfg);
+  const bool resuming = previous.resuming;
   torch::Device device = resolve_device(cfg.train.device);
   if (device.is_cuda() && rv.distributed() && (cfg.train.device == "auto" || cfg.train.device == "cuda"))
     device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(
@@ -131,42 +203,36 @@ int run_train(const TrainOptions& opts) {
 
   Trainer trainer(cfg, run, data, model, device, parallel);
   trainer.resume();
+  const std::string extended = report_resume_changes(previous, trainer.step(), rv.world_size, run.path);
   // Written only now that the checkpoint has read back: a resume that fails on it leaves the
   // run directory exactly as it was.
   if (main_rank) {
     make_dirs(run.path);
-    write_file_atomic(run.config(),
-                      config_to_yaml(cfg, {{"lpa_version", lpa_version()},
-                                           {"libtorch_version", libtorch_version()},
-                                           {"device", device.str()},
-                                           {"threads", std::to_string(threads)},
-                                           {"blas", blas_in_use()},
-                                           {"seed", std::to_string(cfg.train.seed)},
-                                           {"processes", std::to_string(rv.world_size)},
-                                           {"source_config", o.config},
-                                           {"written", now_text()}}));
+    std::vector<std::pair<std::string, std::string>> meta = {{"lpa_version", lpa_version()},
+                                                             {"libtorch_version", libtorch_version()},
+                                                             {"device", device.str()},
+                                                             {"threads", std::to_string(threads)},
+                                                             {"blas", blas_in_use()},
+                                                             {"seed", std::to_string(cfg.train.seed)},
+                                                             {"processes", std::to_string(rv.world_size)},
+                                                             {"source_config", o.config},
+                                                             {"written", now_text()}};
+    if (!extended.empty()) meta.emplace_back("extended", extended);
+    write_file_atomic(run.config(), config_to_yaml(cfg, meta));
   }
   if (comm) dist::broadcast_module(*comm, *model);  // identical replicas, whatever each loaded
-  trainer.run();
-
-  const Split split = parse_split(cfg.eval.split);
-  lpa::EvalOptions eo;
-  eo.batch_size = cfg.eval.batch_size;
-  eo.device = device;
-  eo.rank = rv.rank;
-  eo.world_size = rv.world_size;
-  auto meters = accumulate_per_depth(*model, *data, split, final_depths, eo);
-  if (parallel.sum_across_ranks)
-    for (auto& m : meters) parallel.sum_across_ranks(m->state());
-  if (!main_rank) return 0;
-  std::vector<DepthResult> results;
-  for (size_t i = 0; i < final_depths.size(); ++i)
-    results.push_back({final_depths[i], meters[i]->metrics(), model->params_at_depth(final_depths[i]),
-                       model->flops_per_sample(final_depths[i]) / 1e6});
-  write_per_depth_csv(run.per_depth(), split, results);
-  write_per_depth_svg(run);
-  std::cout << per_depth_report(split, results, data->spec().task);
-  std::cout << "run directory: " << run.path << std::endl;
+  if (main_rank) write_run_status(run, "running", trainer.total_steps());
+  try {
+    trainer.run();
+    evaluate_trained(cfg, *data, *model, final_depths, device, rv, parallel, run);
+  } catch (const StopRequested& e) {
+    if (main_rank) record_end(run, "stopped", trainer.total_steps(), e.what());
+    throw;
+  } catch (const std::exception& e) {
+    if (main_rank) record_end(run, "failed", trainer.total_steps(), e.what());
+    throw;
+  }
+  if (main_rank) record_end(run, "finished", trainer.total_steps(), "");
   return 0;
 }
 

@@ -132,6 +132,20 @@ ExperimentConfig load_config(const std::string& path, const std::vector<std::str
   return parse_config(ss.str(), path, overrides);
 }
 
+std::vector<std::pair<std::string, std::string>> load_meta(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(read_file(path));
+  } catch (const YAML::Exception& e) {
+    throw UserError(path + ": " + e.what());
+  }
+  std::vector<std::pair<std::string, std::string>> meta;
+  if (!root.IsMap() || !root["meta"] || !root["meta"].IsMap()) return meta;
+  for (const auto& kv : root["meta"])
+    if (kv.first.IsScalar() && kv.second.IsScalar()) meta.emplace_back(kv.first.Scalar(), kv.second.Scalar());
+  return meta;
+}
+
 std::string config_to_yaml(const ExperimentConfig& cfg,
                            const std::vector<std::pair<std::string, std::string>>& meta) {
   // Keys this config never reads are written at their defaults: the dump says what the run

@@ -26,4 +26,8 @@ void validate_config(const ExperimentConfig& cfg);
 std::string config_to_yaml(const ExperimentConfig& cfg,
                            const std::vector<std::pair<std::string, std::string>>& meta = {});
 
+// The `meta` section of a run's config.yaml, in file order (none when absent). Throws UserError
+// when the file cannot be read or parsed.
+std::vector<std::pair<std::string, std::string>> load_meta(const std::string& path);
+
 }  // namespace lpa

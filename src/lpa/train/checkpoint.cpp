@@ -165,6 +165,8 @@ void remove_partial_checkpoints(const std::string& dir) {
   for (const auto& p : partial) fs::remove(p, ec);
 }
 
+int64_t checkpoint_step(const std::string& path) { return step_of(fs::path(path).filename().string()); }
+
 std::vector<std::string> list_checkpoints(const std::string& dir) {
   std::vector<std::pair<int64_t, std::string>> found;
   std::error_code ec;

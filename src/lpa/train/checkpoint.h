@@ -28,6 +28,8 @@ std::string save_checkpoint(const std::string& dir, DepthwiseModel& model,
 
 // Complete checkpoint files, newest first.
 std::vector<std::string> list_checkpoints(const std::string& dir);
+// The step in a checkpoint's file name (".../step_00000123.pt" -> 123), -1 if it is not one.
+int64_t checkpoint_step(const std::string& path);
 
 // Loads the newest checkpoint that reads back whole, warning about (and skipping) corrupt or
 // foreign ones. nullopt when the folder holds none; UserError when all are unreadable.
