@@ -89,6 +89,20 @@ int dispatch(int argc, char** argv) {
   cmp->add_option("--split", compare.split, "split rows to compare (default test)");
   cmp->add_option("--format", compare.format, "table | csv | markdown");
 
+  lpa::cli::RunsOptions runs;
+  auto* rs = app.add_subcommand("runs", "one row per run directory under ROOT: state, steps, time, metric at N and N/2");
+  rs->add_option("root", runs.root, "folder of run directories, searched at any depth (default runs/)");
+  rs->add_option("--format", runs.format, "table | csv | markdown");
+  rs->add_option("--sort", runs.sort, "a column (state, steps, elapsed, at_N, ...) or a config key");
+  rs->add_flag("--descending", runs.descending, "sort from the largest");
+
+  lpa::cli::InitOptions init;
+  auto* in = app.add_subcommand("init", "write a shipped config as a commented starting point");
+  in->add_option("name", init.name, "a shipped config (lpa init --list)");
+  in->add_flag("--list", init.list, "list the shipped configs with their notes");
+  in->add_option("-o,--output", init.output, "file to write (default ./NAME.yaml)");
+  in->add_flag("--force", init.force, "replace the output file if it exists");
+
   lpa::cli::GenerateOptions gen;
   auto* g = app.add_subcommand("generate", "sample text from a language-model run at any depth");
   g->add_option("--run", gen.run_dir, "run directory")->required();
@@ -140,6 +154,8 @@ int dispatch(int argc, char** argv) {
   if (p->parsed()) return lpa::cli::run_plot(plot);
   if (cmp->parsed()) return lpa::cli::run_compare(compare);
   if (g->parsed()) return lpa::cli::run_generate(gen);
+  if (rs->parsed()) return lpa::cli::run_runs(runs);
+  if (in->parsed()) return lpa::cli::run_init(init);
   return 2;
 }
 

@@ -62,6 +62,22 @@ struct ConfigOptions {
 };
 int run_config(const ConfigOptions& o);
 
+struct InitOptions {
+  std::string name;    // a shipped config (configs/NAME.yaml)
+  std::string output;  // "" = ./NAME.yaml
+  bool list = false;
+  bool force = false;  // replace an existing output file
+};
+int run_init(const InitOptions& o);
+
+struct RunsOptions {
+  std::string root = "runs";
+  std::string format = "table";  // table | csv | markdown
+  std::string sort;              // a column or config key; "" = by run directory
+  bool descending = false;
+};
+int run_runs(const RunsOptions& o);
+
 struct PlotOptions {
   std::vector<std::string> run_dirs;
   std::string output;

@@ -336,6 +336,15 @@ std::vector<IgnoredKey> ignored_keys(const ExperimentConfig& cfg) {
   return out;
 }
 
+std::vector<IgnoredKey> unread_keys(const ExperimentConfig& cfg) {
+  std::vector<IgnoredKey> out;
+  for (const auto& r : rules()) {
+    std::string why = r.why(cfg);
+    if (!why.empty()) out.push_back({r.key, why});
+  }
+  return out;
+}
+
 void refuse_ignored_keys(const ExperimentConfig& cfg) {
   for (const auto& ig : ignored_keys(cfg)) {
     const int given = level(cfg, ig.key);

@@ -20,6 +20,9 @@ std::vector<std::string> keys_that_can_be_ignored();
 // The keys whose value differs from the default although this config never reads them.
 std::vector<IgnoredKey> ignored_keys(const ExperimentConfig& cfg);
 
+// Every key this config never reads, whatever its value (`lpa init` lists the others).
+std::vector<IgnoredKey> unread_keys(const ExperimentConfig& cfg);
+
 // Throws UserError `file:line: key: ignored by <reason>` for the first ignored key the user set
 // (in the file or with --set) at the same level as, or later than, the keys that make it
 // ignored. A file's key stays accepted when a --set switches what reads it (`--set
