@@ -102,6 +102,8 @@ TEST_CASE("cli runs: finished, running, stopped, killed and failed runs in one f
   CHECK(sorted.output.find("\nfailed,") < sorted.output.find("\nfinished,"));
   auto by_key = test::run_lpa("runs " + root + " --format csv --sort train.steps --descending");
   CHECK(by_key.output.find("\nkilled,") < by_key.output.find("\nfinished,"));
+  auto by_metric = test::run_lpa("runs " + root + " --format csv --sort at_N");
+  CHECK(by_metric.output.find("\nfailed,") > by_metric.output.find("\nfinished,"));  // nothing to show: last
   auto table = test::run_lpa("runs " + root);
   CHECK(table.exit_code == 0);
   CHECK(contains(table.output, "finished"));

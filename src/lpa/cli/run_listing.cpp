@@ -136,6 +136,7 @@ RunSummary summarize_run(const std::string& dir, std::time_t now) {
   s.total_steps = status && status->total_steps > 0 ? status->total_steps : s.cfg.train.steps;
   try {
     read_progress(run, s);
+    s.steps_done = std::max(s.steps_done, checkpoint_step_now(run));  // a signal's checkpoint is between rows
     // A run not finished (extended since, say) is judged by its latest validation curves.
     if (s.state != "finished" || !read_final_metric(run, s)) read_curve_metric(run, s);
   } catch (const UserError& e) {

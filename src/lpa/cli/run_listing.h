@@ -15,7 +15,7 @@ struct RunSummary {
   ExperimentConfig cfg;
   std::string state;       // finished | running | stopped at step s | failed
   std::string note;        // why it stopped or failed, where it runs; "" when nothing to add
-  int64_t steps_done = 0;  // the last step logged
+  int64_t steps_done = 0;  // the last step logged or checkpointed
   int64_t total_steps = 0; // 0 when unknown (a run of an older lpa trained by epochs)
   double elapsed_s = -1;   // training time logged; -1 when none
   std::string metric;      // the task's primary metric ("" when nothing was evaluated yet)

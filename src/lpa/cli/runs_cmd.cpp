@@ -113,6 +113,7 @@ int run_runs(const RunsOptions& o) {
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     auto cell = [&](size_t i) { return by_key.empty() ? sort_cells[i][c] : by_key[i]; };
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (cell(a).empty() != cell(b).empty()) return cell(b).empty();  // nothing to show: last
       double x = 0, y = 0;
       if (as_number(cell(a), x) && as_number(cell(b), y)) return o.descending ? x > y : x < y;
       return o.descending ? cell(a) > cell(b) : cell(a) < cell(b);
