@@ -26,12 +26,19 @@ torch::Tensor Objective::loss_at(const torch::Tensor& pred, const torch::Tensor&
 torch::Tensor Objective::detached_losses(const std::vector<torch::Tensor>& outs,
                                          const torch::Tensor& y) const {
   torch::NoGradGuard g;
+  std::vector<torch::Tensor> losses(outs.size());
+  for (size_t l = 0; l < outs.size(); ++l)
+    if (outs[l].defined()) losses[l] = loss_at(outs[l], y);
+  return stack_depth_losses(losses, y);
+}
+
+torch::Tensor Objective::stack_depth_losses(const std::vector<torch::Tensor>& losses, const torch::Tensor& y) {
+  torch::NoGradGuard g;
   std::vector<torch::Tensor> v;
-  v.reserve(outs.size());
+  v.reserve(losses.size());
   const auto nan = std::numeric_limits<float>::quiet_NaN();
-  for (const auto& o : outs)
-    v.push_back(o.defined() ? loss_at(o, y).to(torch::kFloat32)
-                            : torch::full({}, nan, y.options().dtype(torch::kFloat32)));
+  for (const auto& l : losses)
+    v.push_back(l.defined() ? l.detach().to(torch::kFloat32) : torch::full({}, nan, y.options().dtype(torch::kFloat32)));
   return torch::stack(v);
 }
 
@@ -74,7 +81,16 @@ class DepthSum : public Objective {
     o.exits = active_exits(loss, depth_, step, total);
     o.gradient_equilibrium = loss.gradient_equilibrium;
     auto outs = m.forward_all(b.x, depth_, o);
-    torch::Tensor per_depth = detached_losses(outs, b.y);
+    // Each exit's loss once, with its graph; the logged (and adaptive weights') values are the
+    // same tensors detached.
+    std::vector<torch::Tensor> task_terms(outs.size());
+    std::vector<torch::Tensor> logged(outs.size());
+    for (size_t l = 0; l < outs.size(); ++l) {
+      if (!outs[l].defined()) continue;
+      task_terms[l] = loss_at(outs[l], b.y);
+      logged[l] = task_terms[l].detach();
+    }
+    torch::Tensor per_depth = stack_depth_losses(logged, b.y);
     const auto w = weights(per_depth, step, total);
     double active_weight = 0;
     for (int64_t l = 0; l < depth_; ++l)
@@ -83,7 +99,7 @@ class DepthSum : public Objective {
     torch::Tensor total_loss;
     for (int64_t l = 0; l < depth_; ++l) {
       if (!outs[l].defined() || w[l] == 0) continue;
-      torch::Tensor term = loss_at(outs[l], b.y);
+      torch::Tensor term = task_terms[l];
       if (loss.distill_alpha > 0 && l + 1 < depth_)
         term = (1 - loss.distill_alpha) * term +
                loss.distill_alpha * distillation_loss(task_, outs[l], deepest, loss.distill_temperature);

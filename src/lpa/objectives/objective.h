@@ -54,6 +54,8 @@ class Objective {
   torch::Tensor loss_at(const torch::Tensor& prediction, const torch::Tensor& y) const;
   // Detached per-depth losses for logging, NaN where an output is undefined.
   torch::Tensor detached_losses(const std::vector<torch::Tensor>& outs, const torch::Tensor& y) const;
+  // Losses already computed (undefined where an exit was not), detached and stacked the same way.
+  static torch::Tensor stack_depth_losses(const std::vector<torch::Tensor>& losses, const torch::Tensor& y);
 
   const ExperimentConfig& cfg_;
   Task task_;
