@@ -4,6 +4,7 @@
 
 #include "catch.h"
 #include "lpa/dist/communicator.h"
+#include "lpa/io/tfevents.h"
 #include "run_state.h"
 #include "test_support.h"
 
@@ -67,6 +68,14 @@ TEST_CASE("cli data parallel: 2 processes match 1 process with the same global b
   for (size_t i = 0; i < m1.size(); ++i) CHECK(m2[i] == Approx(m1[i]).epsilon(1e-4).margin(1e-6));
   // One writer: rank 0 prints the table and records the world size; rank 1 stays quiet.
   CHECK(contains(test::read_text(two + "/config.yaml"), "processes: 2"));
+  // ... and writes the one TensorBoard file: as many whole records as the 1-process run's.
+  const auto ev_one = list_event_files(one + "/tb"), ev_two = list_event_files(two + "/tb");
+  REQUIRE(ev_one.size() == 1);
+  REQUIRE(ev_two.size() == 1);
+  size_t whole = 0;
+  const std::string bytes = test::read_text(ev_two[0]);
+  CHECK(read_records(bytes, &whole).size() == read_records(test::read_text(ev_one[0])).size());
+  CHECK(whole == bytes.size());
   CHECK(contains(log0, "run directory: " + two));
   CHECK_FALSE(contains(log1, "run directory:"));
 }
