@@ -114,3 +114,18 @@ TEST_CASE("cli runs: finished, running, stopped, killed and failed runs in one f
   CHECK(bad.exit_code == 2);
   CHECK(contains(bad.output, "--sort nonsense: not a column"));
 }
+
+// Guards the unreadable branch of summarize_run: one broken run directory does not hide the rest.
+TEST_CASE("cli runs: a run directory whose config.yaml does not read is listed as unreadable") {
+  test::TempDir dir("runs_broken");
+  const std::string root = dir.file("root"), cfg = dir.file("c.yaml");
+  test::write_text(cfg, test::tiny_surface_yaml("runs_b", 20));
+  REQUIRE(test::run_lpa("train --config " + cfg + " --run-dir " + root + "/good").exit_code == 0);
+  test::run_shell("mkdir -p " + root + "/sweep/broken");
+  test::write_text(root + "/sweep/broken/config.yaml", "model: [\n");
+  auto rows = listing(root);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows["good"]["state"] == "finished");
+  CHECK(rows["sweep/broken"]["state"] == "unreadable");
+  CHECK(contains(rows["sweep/broken"]["note"], "config.yaml"));
+}

@@ -70,8 +70,9 @@ bool read_final_metric(const RunDir& run, RunSummary& s) {
   const std::string metric = default_metric(t);
   const size_t split = t.column("split"), depth = t.column("depth"), m = t.column(metric);
   std::vector<std::pair<int64_t, std::string>> rows;
-  for (const auto& r : t.rows)
-    if (r[split] == s.cfg.eval.split) rows.emplace_back(std::stoll(r[depth]), r[m]);
+  for (size_t i = 0; i < t.rows.size(); ++i)
+    if (t.rows[i][split] == s.cfg.eval.split)
+      rows.emplace_back(static_cast<int64_t>(t.number(i, depth)), t.rows[i][m]);
   if (rows.empty()) return false;
   s.metric = metric;
   s.from = s.cfg.eval.split;
@@ -130,7 +131,14 @@ RunSummary summarize_run(const std::string& dir, std::time_t now) {
   const RunDir run{dir};
   RunSummary s;
   s.dir = dir;
-  s.cfg = load_config(run.config());
+  try {
+    s.cfg = load_config(run.config());
+  } catch (const UserError& e) {
+    s.readable = false;
+    s.state = "unreadable";
+    s.note = e.what();
+    return s;
+  }
   const auto status = read_run_status(run);
   decide_state(run, status ? &*status : nullptr, now, s);
   s.total_steps = status && status->total_steps > 0 ? status->total_steps : s.cfg.train.steps;

@@ -12,6 +12,7 @@ namespace lpa::cli {
 
 struct RunSummary {
   std::string dir;         // as found under the root
+  bool readable = true;    // config.yaml loaded
   ExperimentConfig cfg;
   std::string state;       // finished | running | stopped at step s | failed
   std::string note;        // why it stopped or failed, where it runs; "" when nothing to add
@@ -31,7 +32,8 @@ constexpr double kRemoteAliveSeconds = 15 * 60;
 // directory's own subfolders are not searched.
 std::vector<std::string> find_run_dirs(const std::string& root);
 
-// Throws UserError when config.yaml cannot be read; an unreadable log becomes a note.
+// An unreadable config.yaml gives state "unreadable" (readable = false) with the reason as the
+// note; an unreadable log becomes a note.
 RunSummary summarize_run(const std::string& dir, std::time_t now);
 
 }  // namespace lpa::cli

@@ -61,9 +61,11 @@ int run_runs(const RunsOptions& o) {
     std::cerr << "lpa: no run directories under " << o.root << std::endl;
     return 0;
   }
+  // Keys that differ between the runs whose config.yaml reads back; an unreadable one has none.
   std::vector<ExperimentConfig> configs;
-  configs.reserve(runs.size());
-  for (const auto& r : runs) configs.push_back(r.cfg);
+  std::vector<size_t> config_of(runs.size(), 0);
+  for (size_t r = 0; r < runs.size(); ++r)
+    if (runs[r].readable) config_of[r] = configs.size(), configs.push_back(runs[r].cfg);
   const RunDifferences diff = run_differences(configs);
   const bool table = o.format == "table";
 
@@ -75,7 +77,7 @@ int run_runs(const RunsOptions& o) {
     const RunSummary& s = runs[r];
     const std::string total = s.total_steps > 0 ? std::to_string(s.total_steps) : "?";
     std::vector<std::string> row = {relative(o.root, s.dir),
-                                    s.cfg.experiment.name,
+                                    s.readable ? s.cfg.experiment.name : "",
                                     s.state,
                                     std::to_string(s.steps_done) + "/" + total,
                                     table ? clock_text(s.elapsed_s) : (s.elapsed_s < 0 ? "" : csv_number(s.elapsed_s)),
@@ -88,7 +90,10 @@ int run_runs(const RunsOptions& o) {
     keyed[3] = std::to_string(s.steps_done);
     keyed[4] = std::to_string(s.elapsed_s);
     keyed[8] = s.at_depth, keyed[9] = s.at_half;
-    for (const auto& v : diff.values[r]) row.push_back(v), keyed.push_back(v);
+    for (size_t k = 0; k < diff.keys.size(); ++k) {
+      const std::string v = s.readable ? diff.values[config_of[r]][k] : "";
+      row.push_back(v), keyed.push_back(v);
+    }
     row.push_back(s.note);
     keyed.push_back(s.note);
     t.push_back(row);
@@ -99,10 +104,15 @@ int run_runs(const RunsOptions& o) {
     auto col = std::find(t[0].begin(), t[0].end(), o.sort);
     std::vector<std::string> by_key;  // a config key that does not differ: every run has it
     if (col == t[0].end()) {
-      for (const auto& c : configs)
-        for (const auto& [k, v] : config_key_values(c))
-          if (k == o.sort) by_key.push_back(v);
-      if (by_key.size() != runs.size()) {
+      bool known = false;
+      for (const auto& r : runs) {
+        std::string value;
+        if (r.readable)
+          for (const auto& [k, v] : config_key_values(r.cfg))
+            if (k == o.sort) value = v, known = true;
+        by_key.push_back(value);
+      }
+      if (!known) {
         std::string cols;
         for (const auto& h : t[0]) cols += (cols.empty() ? "" : ", ") + h;
         throw UserError("runs: --sort " + o.sort + ": not a column (" + cols + ") nor a config key");

@@ -1,10 +1,10 @@
 #include "lpa/train/run_status.h"
 
-#include <signal.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
+#include <csignal>
 #include <ctime>
 #include <fstream>
 
