@@ -53,7 +53,8 @@ class Run:
         self.cfg = read_config(os.path.join(path, "config.yaml"))
         self.arm = self.cfg.get("experiment.name", "?")
         self.seed = int(self.cfg.get("train.seed", "0"))
-        self.function = self.cfg.get("data.function", "")
+        # config.yaml holds every key: data.function means something for surfaces only.
+        self.function = self.cfg.get("data.function", "") if self.cfg.get("data.type") == "surface" else ""
         self.rows = read_rows(os.path.join(path, "per_depth.csv"))
         log = read_rows(os.path.join(path, "train_log.csv"))
         self.elapsed = float(log[-1]["elapsed_s"]) if log else float("nan")
