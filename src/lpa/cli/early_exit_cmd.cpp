@@ -58,7 +58,7 @@ int run_early_exit(const EvalOptions& o) {
 
   std::vector<std::string> header = {"split", "threshold", "accuracy", "avg_depth", "avg_mflops"};
   for (int64_t l = 1; l <= full; ++l) header.push_back("exit_d" + std::to_string(l));
-  header.push_back("calibrated");
+  header.emplace_back("calibrated");
   const std::string path = r.dir.file("early_exit.csv");
   {
     CsvWriter csv(path, header);
@@ -68,7 +68,7 @@ int run_early_exit(const EvalOptions& o) {
         std::vector<std::string> row = {split, csv_number(p.threshold), csv_number(p.accuracy),
                                         csv_number(p.avg_depth), csv_number(p.avg_mflops)};
         for (double f : p.fraction) row.push_back(csv_number(f));
-        row.push_back(i == chosen ? "1" : "0");
+        row.emplace_back(i == chosen ? "1" : "0");
         csv.row(row);
       }
     };
@@ -103,7 +103,7 @@ int run_early_exit(const EvalOptions& o) {
                 full_test_acc, mflops.back());
   std::cout << buf << "\n  test exits per depth:";
   for (int64_t l = 0; l < full; ++l) {
-    std::snprintf(buf, sizeof buf, " d%lld %.1f%%", static_cast<long long>(l + 1), 100.0 * t.fraction[l]);
+    std::snprintf(buf, sizeof buf, " d%lld %.1f%%", static_cast<long long>(l) + 1, 100.0 * t.fraction[l]);
     std::cout << buf;
   }
   std::cout << "\n" << val_points.size() << " thresholds (val and test curves) written to " << path << "\n";

@@ -40,7 +40,7 @@ std::string find_root(const ExperimentConfig& cfg, const CifarKind& k) {
     throw UserError(cfg.where("data.root") + ": " + k.name +
                     " needs data.root: the folder of the unpacked binary version (" +
                     k.subfolder + ") from https://www.cs.toronto.edu/~kriz/cifar.html");
-  const std::string nested = cfg.data.root + "/" + k.subfolder;
+  std::string nested = cfg.data.root + "/" + k.subfolder;
   if (!find_plain_or_gz(nested + "/" + k.test_files.front()).empty()) return nested;
   if (!dir_exists(cfg.data.root))
     throw UserError(cfg.data.root + ": no such folder (" + cfg.where("data.root") + ")");
@@ -75,7 +75,7 @@ std::vector<std::string> class_names(const std::string& root, const CifarKind& k
     if (static_cast<int64_t>(names.size()) == k.classes) return names;
     names.clear();  // not the official file: fall back to the published names
   }
-  for (int64_t i = 0; i < k.classes; ++i) names.push_back(builtin[i]);
+  for (int64_t i = 0; i < k.classes; ++i) names.emplace_back(builtin[i]);
   return names;
 }
 

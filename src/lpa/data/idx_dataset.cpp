@@ -21,7 +21,7 @@ std::string resolve(const ExperimentConfig& cfg, const std::string& root, const 
                     const std::string& configured) {
   const std::string name = configured.empty() ? f.default_name : configured;
   const std::string path = (!name.empty() && name[0] == '/') ? name : root + "/" + name;
-  const std::string found = find_plain_or_gz(path);
+  std::string found = find_plain_or_gz(path);
   if (found.empty()) {
     std::string hint = cfg.data.root.empty()
                            ? "; install Debian's dataset-fashion-mnist (scripts/setup.sh) or set data.root"

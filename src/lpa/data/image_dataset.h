@@ -27,7 +27,7 @@ struct ImageSource {
 
 // Uses data.val_fraction, data.seed (or train.seed), data.augment, crop_padding, flip,
 // flatten and data.train_limit from the config.
-DatasetPtr make_image_dataset(ImageSource source, const ExperimentConfig& cfg);
+DatasetPtr make_image_dataset(ImageSource src, const ExperimentConfig& cfg);
 
 // The seeded split of n training indices into {train, val}, each sorted: val takes
 // round(n * val_fraction) of a seeded permutation, train the rest (at most train_limit of it

@@ -54,6 +54,7 @@ torch::Tensor grid_points(int64_t n, int64_t d, double lo, double hi) {
   std::vector<torch::Tensor> axes(d, axis);
   auto mesh = torch::meshgrid(axes, "ij");
   std::vector<torch::Tensor> cols;
+  cols.reserve(mesh.size());
   for (auto& m : mesh) cols.push_back(m.reshape({-1, 1}));
   return torch::cat(cols, 1);
 }

@@ -110,10 +110,10 @@ c10::intrusive_ptr<c10d::Store> make_store(const Rendezvous& rv, std::chrono::se
 std::vector<std::string> available_backends() {
   std::vector<std::string> b;
 #ifdef LPA_HAVE_GLOO
-  b.push_back("gloo");
+  b.emplace_back("gloo");
 #endif
 #ifdef LPA_HAVE_NCCL
-  b.push_back("nccl");
+  b.emplace_back("nccl");
 #endif
   return b;
 }

@@ -10,6 +10,7 @@ void broadcast_module(Communicator& comm, torch::nn::Module& module) {
   for (auto& b : module.buffers()) tensors.push_back(b);
   // Non-contiguous tensors are sent through a contiguous copy and copied back.
   std::vector<torch::Tensor> wire;
+  wire.reserve(tensors.size());
   for (auto& t : tensors) wire.push_back(t.is_contiguous() ? t : t.contiguous());
   comm.broadcast(wire, 0);
   for (size_t i = 0; i < tensors.size(); ++i)
@@ -35,6 +36,7 @@ void average_gradients(Communicator& comm, const std::vector<torch::Tensor>& par
       bytes += b;
     }
     std::vector<torch::Tensor> flat_views;
+    flat_views.reserve(grads.size());
     for (auto& g : grads) flat_views.push_back(g.reshape({-1}));
     std::vector<torch::Tensor> bucket = {torch::cat(flat_views)};
     comm.all_reduce_sum(bucket);

@@ -25,7 +25,7 @@ struct Rendezvous {
 using EnvLookup = std::function<const char*(const char*)>;
 
 // From the process environment (or `env` in tests). Throws UserError on inconsistent values.
-Rendezvous rendezvous_from_env(const EnvLookup& env = nullptr);
+Rendezvous rendezvous_from_env(const EnvLookup& lookup = nullptr);
 
 // The first host of a Slurm node list: "gpu[03-05,09],cpu1" -> "gpu03".
 std::string first_slurm_host(const std::string& nodelist);

@@ -39,10 +39,9 @@ struct ExitPoint {
   std::vector<double> fraction;  // of samples exiting at depth 1..N
 };
 
-// Outcome of exiting at `sureness_threshold` (in sureness units); flops[l-1] = MFLOPs of the
+// Outcome of exiting at threshold `t` (in sureness units); mflops[l-1] = MFLOPs of the
 // model truncated at depth l.
-ExitPoint apply_exit_threshold(const ExitScores& s, double sureness_threshold, ExitCriterion c,
-                               const std::vector<double>& mflops);
+ExitPoint apply_exit_threshold(const ExitScores& s, double t, ExitCriterion c, const std::vector<double>& mflops);
 
 // Candidate sureness thresholds: quantiles of the sureness at depths 1..N-1 (from "every
 // sample exits at depth 1" to "none exits early"), sorted, unique.

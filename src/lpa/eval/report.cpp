@@ -11,8 +11,8 @@ void write_per_depth_csv(const std::string& path, Split split, const std::vector
   if (results.empty()) return;
   std::vector<std::string> header = {"split", "depth"};
   for (const auto& [k, v] : results.front().metrics) header.push_back(k);
-  header.push_back("params");
-  header.push_back("mflops_per_sample");
+  header.emplace_back("params");
+  header.emplace_back("mflops_per_sample");
   std::vector<std::vector<std::string>> kept;
   if (file_exists(path)) {
     auto rows = read_csv(path);

@@ -65,8 +65,8 @@ std::string script_float(double v);
 std::vector<std::pair<std::string, torch::Tensor>> part_tensors(const ScriptPart& part);
 
 // Planners, one per family file.
-ScriptPlan plan_residual_mlp(const ExportSource& source, int64_t depth);  // residual_mlp_script.cpp
-ScriptPlan plan_resnet(const ExportSource& source, int64_t depth);        // resnet_script.cpp
-ScriptPlan plan_transformer(const ExportSource& source, int64_t depth);   // transformer_script.cpp
+ScriptPlan plan_residual_mlp(const ExportSource& src, int64_t depth);     // residual_mlp_script.cpp
+ScriptPlan plan_resnet(const ExportSource& src, int64_t depth);           // resnet_script.cpp
+ScriptPlan plan_transformer(const ExportSource& src, int64_t depth);      // transformer_script.cpp
 
 }  // namespace lpa

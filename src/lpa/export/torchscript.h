@@ -13,12 +13,12 @@
 namespace lpa {
 
 // On CPU, in eval mode, parameters detached (no gradients).
-torch::jit::Module build_truncated_script(const ExportSource& source, int64_t depth);
+torch::jit::Module build_truncated_script(const ExportSource& src, int64_t depth);
 
 // The tensors the truncated module holds, under the names it holds them: stem.*, block<l>.*
 // (l = 1..k), head.* -- the same names as the TorchScript module's state_dict. The tensors are
 // the model's own (not copies), so copying into them loads weights back into the model.
-NamedTensors truncated_tensors(const ExportSource& source, int64_t depth);
+NamedTensors truncated_tensors(const ExportSource& src, int64_t depth);
 
 // Saves with `extra_files` stored in the archive's extra/ folder (torch.jit.load's
 // _extra_files). Written to a temporary name and renamed.

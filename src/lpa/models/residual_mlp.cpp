@@ -30,12 +30,12 @@ ResidualMlp::ResidualMlp(int64_t in, int64_t out, const ModelSection& c)
     throw UserError("model.head: per_stage heads exist only for model.type: resnet");
   stem_ = register_module("stem", torch::nn::Linear(in, c.width));
   for (int64_t l = 1; l <= c.depth; ++l)
-    blocks_.push_back(register_module("block" + std::to_string(l),
+    blocks_.emplace_back(register_module("block" + std::to_string(l),
                                       MlpBlock(c.width, c.activation, c.norm == "layernorm",
                                                c.dropout, c.init_scale)));
   const int64_t n_heads = shared_head_ ? 1 : c.depth;
   for (int64_t i = 0; i < n_heads; ++i)
-    heads_.push_back(register_module(shared_head_ ? "head" : "head" + std::to_string(i + 1),
+    heads_.emplace_back(register_module(shared_head_ ? "head" : "head" + std::to_string(i + 1),
                                      torch::nn::Linear(c.width, out)));
 }
 

@@ -72,7 +72,7 @@ ResNetHeadImpl::ResNetHeadImpl(int64_t width, int64_t classes, int64_t exits, bo
     : activation(std::move(act)) {
   if (preact)
     for (int64_t i = 0; i < exits; ++i)
-      norms.push_back(register_module("norm" + std::to_string(i + 1), nn::BatchNorm2d(width)));
+      norms.emplace_back(register_module("norm" + std::to_string(i + 1), nn::BatchNorm2d(width)));
   fc = register_module("fc", nn::Linear(width, classes));
 }
 
@@ -101,7 +101,7 @@ ResNet::ResNet(const std::vector<int64_t>& shape, int64_t classes, const ModelSe
                                BasicBlock(in, out, stride, preact_, c.activation, c.init_scale));
       double f = conv_flops(in, out, 3, ho, wo) + conv_flops(out, out, 3, ho, wo);
       if (b->has_projection()) f += conv_flops(in, out, 1, ho, wo);
-      blocks_.push_back(b);
+      blocks_.emplace_back(b);
       block_flops_.push_back(f);
       head_flops_.push_back(2.0 * out * classes);
       stage_of_.push_back(s);
@@ -125,7 +125,7 @@ ResNet::ResNet(const std::vector<int64_t>& shape, int64_t classes, const ModelSe
     for (int64_t l = 0; l < n; ++l)
       if (head_of_[l] == k) last = L.widths[stage_of_[l]];
     const std::string name = c.head == "shared" ? "head" : "head" + std::to_string(k + 1);
-    heads_.push_back(register_module(name, ResNetHead(last, classes, served[k], preact_, c.activation)));
+    heads_.emplace_back(register_module(name, ResNetHead(last, classes, served[k], preact_, c.activation)));
   }
 }
 

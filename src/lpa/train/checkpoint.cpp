@@ -173,10 +173,11 @@ std::vector<std::string> list_checkpoints(const std::string& dir) {
   if (!fs::is_directory(dir, ec)) return {};
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     int64_t s = step_of(e.path().filename().string());
-    if (s >= 0 && e.is_regular_file()) found.push_back({s, e.path().string()});
+    if (s >= 0 && e.is_regular_file()) found.emplace_back(s, e.path().string());
   }
   std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.first > b.first; });
   std::vector<std::string> out;
+  out.reserve(found.size());
   for (auto& f : found) out.push_back(f.second);
   return out;
 }
@@ -205,7 +206,7 @@ std::string save_checkpoint(const std::string& dir, DepthwiseModel& model,
   }
   char name[64];
   std::snprintf(name, sizeof name, "step_%08lld.pt", static_cast<long long>(st.step));
-  const std::string path = dir + "/" + name;
+  std::string path = dir + "/" + name;
   const std::string tmp = dir + "/.partial_" + name;
   write_archive(archive, tmp, path);
   fsync_path(dir);
