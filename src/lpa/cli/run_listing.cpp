@@ -47,7 +47,7 @@ int64_t checkpoint_step_now(const RunDir& run) {
 }
 
 void read_progress(const RunDir& run, RunSummary& s) {
-  if (!file_exists(run.train_log())) return;
+  if (!file_exists(run.train_log()) || read_csv(run.train_log()).size() < 2) return;  // no step logged yet
   const CsvTable log = read_run_csv(run.train_log(), "lpa train");
   const size_t last = log.rows.size() - 1;
   s.steps_done = static_cast<int64_t>(log.number(last, log.column("step")));
