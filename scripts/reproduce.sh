@@ -10,6 +10,7 @@
 #   scripts/reproduce.sh --variants       # also the sweeps that chose the default recipe
 #                                         # (<workload>_*.yaml: validation numbers only)
 #   scripts/reproduce.sh --tables-only    # tables and figures from the runs already there
+#   scripts/reproduce.sh --list           # resolve every task (with the --quick sets if given), train nothing
 #   --jobs J   tasks at once (default: cores; each task uses one thread)
 #   --root D   run folder (default runs/reproduce, runs/reproduce_quick with --quick)
 #
@@ -20,12 +21,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LPA=${LPA:-build/lpa}
 PY=${PY:-python3}
-quick=0 variants=0 tables_only=0 only=all root="" jobs=$(nproc 2>/dev/null || echo 2)
+quick=0 variants=0 tables_only=0 list_only=0 only=all root="" jobs=$(nproc 2>/dev/null || echo 2)
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --variants) variants=1 ;;
     --tables-only) tables_only=1 ;;
+    --list) list_only=1 ;;
     --only) only="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
     --root) root="$2"; shift ;;
@@ -98,6 +100,24 @@ run_sweep() {
     { echo "reproduce.sh: some tasks of $1 failed (their .log files say why)" >&2; return 1; }
   echo "   $1: $((SECONDS - start)) s"
 }
+
+# --list: every sweep this run would train, each task's config resolved by `lpa sweep --list`.
+if [ "$list_only" = 1 ]; then
+  for w in "${workloads[@]}"; do
+    sweeps=("$w")
+    if [ "$variants" = 1 ]; then
+      for v in configs/sweeps/reproduce/"${w}"_*.yaml; do [ -f "$v" ] && sweeps+=("$(basename "$v" .yaml)"); done
+    fi
+    for sw in "${sweeps[@]}"; do
+      sets=""
+      if [ "$quick" = 1 ]; then for x in $(quick_sets "$sw"); do sets+=" --set $x"; done; fi
+      # shellcheck disable=SC2086
+      n=$("$LPA" sweep "configs/sweeps/reproduce/$sw.yaml" --list --root "$root" $sets | grep -c $'^[0-9]')
+      echo "$sw: $n tasks"
+    done
+  done
+  exit 0
+fi
 
 if [ "$tables_only" = 0 ]; then
   total=$SECONDS

@@ -170,3 +170,17 @@ TEST_CASE("cli sweep: the shipped sweep expands to 12 valid tasks") {
   CHECK(contains(r.output, "# 12 tasks"));
   CHECK(contains(r.output, "--array=0-11"));
 }
+
+// Guards scripts/reproduce.sh's --quick presets: every task of every sweep it would train, with
+// the preset's --set pairs, resolves (a preset the key checks refuse stops that workload).
+TEST_CASE("cli sweep: scripts/reproduce.sh --list resolves every task, --quick presets included") {
+  for (const std::string mode : {"", "--quick "}) {
+    auto r = test::run_shell("cd " + test::source_dir() + " && LPA=" + std::string(LPA_BINARY) +
+                             " scripts/reproduce.sh " + mode + "--variants --list 2>&1");
+    INFO(mode << r.output);
+    CHECK(r.exit_code == 0);
+    for (const std::string sweep : {"surfaces: 135", "surfaces_variants: 243", "fmnist_resnet: 12",
+                                    "fmnist_resnet_variants: 24", "fmnist_mlp: 12", "sotu_lm: 12"})
+      CHECK(contains(r.output, sweep + " tasks"));
+  }
+}
