@@ -5,7 +5,7 @@
 # scripts/slurm/sweep.sbatch and this script then only writes the tables (--tables-only).
 #
 #   scripts/reproduce.sh                  # the full suite (cost: README, "Results")
-#   scripts/reproduce.sh --quick          # shorter runs (~2 h on 2 cores with --variants); docs/results_quick.md
+#   scripts/reproduce.sh --quick          # shorter runs (wall times: <root>/timings.csv); docs/results_quick.md
 #   scripts/reproduce.sh --only surfaces,sotu_lm
 #   scripts/reproduce.sh --variants       # also the sweeps that chose the default recipe
 #                                         # (<workload>_*.yaml: validation numbers only)
@@ -99,6 +99,9 @@ run_sweep() {
   echo "$list" | grep $'^[0-9]' | cut -f1,2 | xargs -P "$jobs" -L 1 bash -c 'run_task "$@"' _ ||
     { echo "reproduce.sh: some tasks of $1 failed (their .log files say why)" >&2; return 1; }
   echo "   $1: $((SECONDS - start)) s"
+  # Each pass's wall time per sweep, for the cost the README quotes (a resumed pass adds a row).
+  [ -f "$root/timings.csv" ] || echo "sweep,tasks,jobs,seconds,finished" > "$root/timings.csv"
+  echo "$1,$n,$jobs,$((SECONDS - start)),$(date +%Y-%m-%dT%H:%M:%S)" >> "$root/timings.csv"
 }
 
 # --list: every sweep this run would train, each task's config resolved by `lpa sweep --list`.

@@ -19,15 +19,6 @@ namespace {
 
 using Table = TextTable;
 
-std::string short_number(const std::string& cell) {
-  char* end = nullptr;
-  const double v = std::strtod(cell.c_str(), &end);
-  if (cell.empty() || *end != '\0') return cell;
-  char b[32];
-  std::snprintf(b, sizeof b, "%.6g", v);
-  return b;
-}
-
 std::string depth_range(const std::vector<int64_t>& d) {
   std::string s;
   for (int64_t x : d) s += (s.empty() ? "" : ",") + std::to_string(x);
@@ -73,7 +64,7 @@ int run_compare(const CompareOptions& o) {
     for (const auto& v : values) {
       auto it = std::find(v.depths.begin(), v.depths.end(), d);
       const std::string cell = it == v.depths.end() ? "" : v.cells[static_cast<size_t>(it - v.depths.begin())];
-      row.push_back(o.format == "table" ? (cell.empty() ? "-" : short_number(cell)) : cell);
+      row.push_back(o.format == "table" ? (cell.empty() ? "-" : short_number(cell, 6)) : cell);
     }
     metrics.push_back(row);
   }

@@ -18,23 +18,6 @@
 namespace lpa::cli {
 namespace {
 
-std::string clock_text(double s) {
-  if (s < 0) return "-";
-  char b[32];
-  const auto t = static_cast<long long>(s);
-  std::snprintf(b, sizeof b, "%lld:%02lld:%02lld", t / 3600, (t / 60) % 60, t % 60);
-  return b;
-}
-
-std::string short_number(const std::string& cell) {
-  char* end = nullptr;
-  const double v = std::strtod(cell.c_str(), &end);
-  if (cell.empty() || *end != '\0') return cell;
-  char b[32];
-  std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
-
 // Where `run` sits under `root`, "." for the root itself.
 std::string relative(const std::string& root, const std::string& run) {
   std::string r = run.substr(std::min(run.size(), root.size()));
@@ -84,8 +67,8 @@ int run_runs(const RunsOptions& o) {
                                     s.metric,
                                     s.from,
                                     s.depth > 0 ? std::to_string(s.depth) : "",
-                                    table ? short_number(s.at_depth) : s.at_depth,
-                                    table ? short_number(s.at_half) : s.at_half};
+                                    table ? short_number(s.at_depth, 4) : s.at_depth,
+                                    table ? short_number(s.at_half, 4) : s.at_half};
     std::vector<std::string> keyed = row;
     keyed[3] = std::to_string(s.steps_done);
     keyed[4] = std::to_string(s.elapsed_s);

@@ -1,6 +1,8 @@
 #include "lpa/io/text_table.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "lpa/io/csv_writer.h"
 
@@ -53,6 +55,23 @@ void print_aligned(std::ostream& out, const TextTable& t) {
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
   }
+}
+
+std::string short_number(const std::string& cell, int digits) {
+  char* end = nullptr;
+  const double v = std::strtod(cell.c_str(), &end);
+  if (cell.empty() || *end != '\0') return cell;
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*g", digits, v);
+  return b;
+}
+
+std::string clock_text(double seconds) {
+  if (seconds < 0) return "-";
+  char b[32];
+  const auto t = static_cast<long long>(seconds);
+  std::snprintf(b, sizeof b, "%lld:%02lld:%02lld", t / 3600, (t / 60) % 60, t % 60);
+  return b;
 }
 
 void print_csv(std::ostream& out, const TextTable& t) {

@@ -13,4 +13,9 @@ void print_aligned(std::ostream& out, const TextTable& t);
 void print_markdown(std::ostream& out, const TextTable& t);
 void print_csv(std::ostream& out, const TextTable& t);
 
+// A numeric cell in `digits` significant digits for a table people read; other text as is.
+std::string short_number(const std::string& cell, int digits);
+// Seconds as h:mm:ss ("-" when negative: none known).
+std::string clock_text(double seconds);
+
 }  // namespace lpa

@@ -5,18 +5,13 @@
 
 #include <cstdio>
 
+#include "lpa/io/text_table.h"
+
 namespace lpa {
 
 Progress::Progress(int64_t total, int64_t every, bool enabled)
     : total_(total), every_(every), tty_(isatty(STDOUT_FILENO) != 0), enabled_(enabled),
       start_(std::chrono::steady_clock::now()) {}
-
-static std::string clock_text(double s) {
-  char buf[32];
-  long t = static_cast<long>(s);
-  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-  return buf;
-}
 
 void Progress::update(int64_t step, double loss, double lr, double samples_per_s) {
   if (!enabled_) return;

@@ -251,7 +251,7 @@ void Trainer::evaluate_curves() {
                                     std::to_string(depths[i])};
     for (const auto& [k, v] : mt) {
       row.push_back(csv_number(v));
-      scalars.emplace_back("val/" + k + "/d" + std::to_string(depths[i]), v);
+      if (events_) scalars.emplace_back("val/" + k + "/d" + std::to_string(depths[i]), v);
     }
     curves_->row(row);
   }
