@@ -75,6 +75,14 @@ TEST_CASE("cli errors: infinite targets make every depth's loss bad: depth 1 is 
   CHECK(d.step == 1);
 }
 
+TEST_CASE("cli errors: an E2E step that does not log still names the first bad depth and logs every depth (exit 3)") {
+  // log_every is 10: the diverged step 1 computed only E2E's deepest exit for its loss.
+  const Diverged d = diverge("nan_e2e", "--set data.noise=1e300 --set loss.kind=e2e");
+  check_named_depth(d);
+  CHECK(d.depth == 1);
+  CHECK(d.step == 1);
+}
+
 TEST_CASE("cli errors: when a deeper exit overflows first, that depth is named, not depth 1 (exit 3)") {
   // With lr 10 (seed 0, one thread) the residual stream overflows past block 1 at step 3 while
   // exit 1 is still finite; what is asserted is that the message names the row's first bad depth.

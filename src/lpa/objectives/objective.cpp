@@ -42,22 +42,37 @@ torch::Tensor Objective::stack_depth_losses(const std::vector<torch::Tensor>& lo
   return torch::stack(v);
 }
 
+std::vector<bool> Objective::exits_to_compute(std::vector<bool> needed) const {
+  return logging_ ? std::vector<bool>() : needed;
+}
+
+std::vector<bool> Objective::only_exit(int64_t l, int64_t depth) const {
+  std::vector<bool> needed(depth, false);
+  needed[l - 1] = true;
+  return exits_to_compute(std::move(needed));
+}
+
 torch::Tensor Objective::losses_at_every_depth(DepthwiseModel& model, const Batch& batch) const {
   torch::NoGradGuard g;
   return detached_losses(model.forward_all(batch.x, depth_), batch.y);
 }
 
+LossOutput Objective::deepest_exit_loss(DepthwiseModel& m, const Batch& b) const {
+  ForwardOptions o;
+  o.layer_drop = cfg_.loss.layer_drop;
+  o.exits = only_exit(depth_, depth_);
+  auto outs = m.forward_all(b.x, depth_, o);
+  return {loss_at(outs.back(), b.y), logging_ ? detached_losses(outs, b.y) : torch::Tensor()};
+}
+
 namespace {
 
-// ℓ(ŷ_N, y): the baseline. Intermediate heads are computed only for logging.
+// ℓ(ŷ_N, y): the baseline. Intermediate heads are computed only on steps that log.
 class EndToEnd : public Objective {
  public:
   using Objective::Objective;
   LossOutput compute(DepthwiseModel& m, const Batch& b, int64_t, int64_t) override {
-    ForwardOptions o;
-    o.layer_drop = cfg_.loss.layer_drop;
-    auto outs = m.forward_all(b.x, depth_, o);
-    return {loss_at(outs.back(), b.y), detached_losses(outs, b.y)};
+    return deepest_exit_loss(m, b);
   }
   std::string describe() const override { return "e2e: l(y_N, y)"; }
 };
@@ -73,10 +88,7 @@ class DepthSum : public Objective {
     const LossSection& loss = cfg_.loss;
     ForwardOptions o;
     o.layer_drop = loss.layer_drop;
-    if (in_e2e_phase(step, total)) {
-      auto outs = m.forward_all(b.x, depth_, o);
-      return {loss_at(outs.back(), b.y), detached_losses(outs, b.y)};
-    }
+    if (in_e2e_phase(step, total)) return deepest_exit_loss(m, b);
     o.stop_gradient = local_;
     o.exits = active_exits(loss, depth_, step, total);
     o.gradient_equilibrium = loss.gradient_equilibrium;
@@ -90,7 +102,8 @@ class DepthSum : public Objective {
       task_terms[l] = loss_at(outs[l], b.y);
       logged[l] = task_terms[l].detach();
     }
-    torch::Tensor per_depth = stack_depth_losses(logged, b.y);
+    const bool adaptive = loss.weights == "adaptive";
+    torch::Tensor per_depth = logging_ || adaptive ? stack_depth_losses(logged, b.y) : torch::Tensor();
     const auto w = weights(per_depth, step, total);
     double active_weight = 0;
     for (int64_t l = 0; l < depth_; ++l)
@@ -140,7 +153,7 @@ class DepthSum : public Objective {
   std::vector<double> weights(const torch::Tensor& per_depth, int64_t step, int64_t total) {
     const double progress = total > 0 ? static_cast<double>(step) / total : 1.0;
     std::vector<double> w;
-    if (cfg_.loss.weights == "adaptive") {
+    if (cfg_.loss.weights == "adaptive") {  // per_depth is always stacked for it
       auto c = per_depth.to(torch::kCPU, torch::kDouble).contiguous();
       std::vector<double> losses(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
       if (rank_sum_) {  // NaN (exit not computed) stays NaN: every rank computes the same exits

@@ -17,7 +17,9 @@ namespace lpa {
 
 struct LossOutput {
   torch::Tensor total;      // scalar to back-propagate
-  torch::Tensor per_depth;  // [N] detached ℓ at each depth; NaN where an exit was not computed
+  // [N] detached ℓ at each depth, NaN where an exit was not computed; undefined on a step that
+  // does not log (set_logging(false)), unless the objective needs it itself.
+  torch::Tensor per_depth;
 };
 
 class Objective {
@@ -46,6 +48,10 @@ class Objective {
     world_size_ = world_size;
   }
 
+  // Whether the coming compute() calls log: when they do not, exits and losses that only the
+  // log reads (E2E's intermediate heads, every depth's detached loss) are not computed.
+  void set_logging(bool on) { logging_ = on; }
+
   // ℓ at every exit of the model as it is now, all exits computed, no gradient: says which
   // depth a non-finite loss starts at, whichever exits the objective itself computed.
   torch::Tensor losses_at_every_depth(DepthwiseModel& model, const Batch& batch) const;
@@ -56,12 +62,19 @@ class Objective {
   torch::Tensor detached_losses(const std::vector<torch::Tensor>& outs, const torch::Tensor& y) const;
   // Losses already computed (undefined where an exit was not), detached and stacked the same way.
   static torch::Tensor stack_depth_losses(const std::vector<torch::Tensor>& losses, const torch::Tensor& y);
+  // ℓ(ŷ_N, y) with layer dropout, the other exits computed only when logging.
+  LossOutput deepest_exit_loss(DepthwiseModel& model, const Batch& batch) const;
+  // ForwardOptions::exits for this step: every exit when logging, else only those in `needed`.
+  std::vector<bool> exits_to_compute(std::vector<bool> needed) const;
+  // ForwardOptions::exits with only exit `l` (1-based) of `depth`, or all when logging.
+  std::vector<bool> only_exit(int64_t l, int64_t depth) const;
 
   const ExperimentConfig& cfg_;
   Task task_;
   int64_t depth_;
   std::function<void(std::vector<double>&)> rank_sum_;
   int64_t world_size_ = 1;
+  bool logging_ = true;
 };
 
 std::unique_ptr<Objective> make_objective(const ExperimentConfig& cfg, Task task, int64_t depth);

@@ -36,14 +36,16 @@ class Probe : public Objective {
 
   LossOutput compute(DepthwiseModel& m, const Batch& b, int64_t, int64_t) override {
     // No layer drop, no dropout: the heads learn to read the backbone as inference runs it.
-    auto outs = m.forward_all(b.x, depth_);
+    ForwardOptions o;
+    o.exits = exits_to_compute(trained_);
+    auto outs = m.forward_all(b.x, depth_, o);
     torch::Tensor total;
     for (int64_t l = 1; l <= depth_; ++l) {
       if (!trained_[l - 1]) continue;
       torch::Tensor t = loss_at(outs[l - 1], b.y);
       total = total.defined() ? total + t : t;
     }
-    return {total, detached_losses(outs, b.y)};
+    return {total, logging_ ? detached_losses(outs, b.y) : torch::Tensor()};
   }
 
   std::string describe() const override {

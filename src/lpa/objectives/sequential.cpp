@@ -30,9 +30,11 @@ class Sequential : public Objective {
 
   LossOutput compute(DepthwiseModel& m, const Batch& b, int64_t step, int64_t total) override {
     const int64_t stage = sequential_stage(step, total, depth_);
-    auto outs = m.forward_all(b.x, stage);  // blocks past the stage are not trained yet
-    outs.resize(depth_);                      // logged as NaN
-    return {loss_at(outs[stage - 1], b.y), detached_losses(outs, b.y)};
+    ForwardOptions o;
+    o.exits = only_exit(stage, stage);
+    auto outs = m.forward_all(b.x, stage, o);  // blocks past the stage are not trained yet
+    outs.resize(depth_);                         // logged as NaN
+    return {loss_at(outs[stage - 1], b.y), logging_ ? detached_losses(outs, b.y) : torch::Tensor()};
   }
 
   std::pair<int64_t, int64_t> schedule_window(int64_t step, int64_t total) const override {

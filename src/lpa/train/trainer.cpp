@@ -173,10 +173,14 @@ void Trainer::train_step() {
   const double lr = learning_rate_in_window(cfg_.train, step_, objective_->schedule_window(step_, total_steps_));
   set_learning_rate(*optimizer_, lr);
   clear_gradients(*optimizer_);
+  const bool logs = (step_ + 1) % cfg_.train.log_every == 0 || step_ + 1 == total_steps_;
+  objective_->set_logging(logs);
   LossOutput out = objective_->compute(*model_, b, step_, total_steps_);
   const double loss = out.total.item<double>();
   if (!std::isfinite(loss)) {
-    const std::string message = divergence_message(loss, step_ + 1, objective_->losses_at_every_depth(*model_, b));
+    torch::Tensor every_depth = objective_->losses_at_every_depth(*model_, b);
+    const std::string message = divergence_message(loss, step_ + 1, every_depth);
+    if (!out.per_depth.defined()) out.per_depth = every_depth;  // a step that was not to log
     // The step that went bad is the last row of train_log.csv, its non-finite depths visible
     // (one process only: with several, the row's all-reduce could wait on a rank that did not).
     last_loss_ = loss;
@@ -193,7 +197,7 @@ void Trainer::train_step() {
   ++step_;
   samples_since_log_ += b.x.size(0) * par_.world_size;
   last_loss_ = loss;
-  if (step_ % cfg_.train.log_every == 0 || step_ == total_steps_) log_row(out, lr);
+  if (logs) log_row(out, lr);
 }
 
 void Trainer::log_row(const LossOutput& out, double lr) {
