@@ -40,6 +40,24 @@ TEST_CASE("residual_mlp: forward_all agrees with forward(x, l) for every l") {
   }
 }
 
+TEST_CASE("residual_mlp: forward_all with some exits gives each computed exit its own prediction") {
+  // The shared head runs once over the computed exits stacked: the split must land each
+  // exit's rows at that exit.
+  for (std::string head : {"shared", "per_depth"}) {
+    auto m = tiny_mlp(head, 6);
+    m->eval();
+    auto x = torch::randn({16, 3});
+    ForwardOptions o;
+    o.exits = {false, true, true, false, false, true};
+    auto outs = m->forward_all(x, 6, o);
+    for (int64_t l = 1; l <= 6; ++l) {
+      INFO("head " << head << " depth " << l);
+      REQUIRE(outs[l - 1].defined() == o.exits[l - 1]);
+      if (o.exits[l - 1]) CHECK((outs[l - 1] - m->forward(x, l)).abs().max().item<double>() <= 1e-6);
+    }
+  }
+}
+
 TEST_CASE("residual_mlp: a block is h + f(h)") {
   auto m = tiny_mlp("shared");
   auto& blk = dynamic_cast<MlpBlockImpl&>(m->block_module(2));

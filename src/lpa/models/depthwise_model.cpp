@@ -20,20 +20,42 @@ std::vector<torch::Tensor> DepthwiseModel::forward_all(const torch::Tensor& x, i
   auto computed = [&](int64_t l) { return o.exits.empty() || o.exits[l - 1]; };
   std::vector<int64_t> exits_from(max_depth + 2, 0);  // n_l: computed exits at depth >= l
   for (int64_t l = max_depth; l >= 1; --l) exits_from[l] = exits_from[l + 1] + (computed(l) ? 1 : 0);
+  std::vector<int64_t> depths;
+  std::vector<torch::Tensor> hs;  // what each computed exit's head reads
   torch::Tensor h = stem(x);
   for (int64_t l = 1; l <= max_depth; ++l) {
     const bool skip = drop && skippable(l) && torch::rand({1}).item<double>() < o.layer_drop * l / depth();
     if (!skip) h = block(l, (o.stop_gradient && l >= 2) ? h.detach() : h);
     if (!computed(l)) continue;
+    depths.push_back(l);
     if (!o.gradient_equilibrium) {
-      outs[l - 1] = head(l, h);
+      hs.push_back(h);
       continue;
     }
     const auto n = static_cast<double>(exits_from[l]);
-    outs[l - 1] = head(l, scale_gradient(h, 1.0 / n));
+    hs.push_back(scale_gradient(h, 1.0 / n));
     if (l < max_depth) h = scale_gradient(h, (n - 1.0) / n);
   }
+  std::vector<torch::Tensor> predictions = heads(depths, hs);
+  for (size_t i = 0; i < depths.size(); ++i) outs[depths[i] - 1] = std::move(predictions[i]);
   return outs;
+}
+
+std::vector<torch::Tensor> DepthwiseModel::heads(const std::vector<int64_t>& depths,
+                                                 const std::vector<torch::Tensor>& hs) {
+  std::vector<torch::Tensor> out;
+  out.reserve(depths.size());
+  for (size_t i = 0; i < depths.size(); ++i) out.push_back(head(depths[i], hs[i]));
+  return out;
+}
+
+std::vector<torch::Tensor> stacked_head(const std::vector<torch::Tensor>& hs,
+                                        const std::function<torch::Tensor(const torch::Tensor&)>& head) {
+  if (hs.size() == 1) return {head(hs[0])};
+  std::vector<int64_t> sizes;
+  sizes.reserve(hs.size());
+  for (const auto& h : hs) sizes.push_back(h.size(0));
+  return head(torch::cat(hs)).split_with_sizes(sizes);
 }
 
 torch::Tensor DepthwiseModel::forward(const torch::Tensor& x, int64_t d) {

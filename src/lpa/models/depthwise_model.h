@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ class DepthwiseModel : public torch::nn::Module {
   virtual torch::Tensor stem(const torch::Tensor& x) = 0;             // h_0
   virtual torch::Tensor block(int64_t l, const torch::Tensor& h) = 0;  // h_l from h_{l-1}
   virtual torch::Tensor head(int64_t l, const torch::Tensor& h) = 0;   // prediction at depth l
+  // head(depths[i], hs[i]) for every i, all in one call: a model whose exits share one head
+  // evaluates it once on the exits stacked along the batch (few large operations instead of
+  // many small ones). The default calls head() for each.
+  virtual std::vector<torch::Tensor> heads(const std::vector<int64_t>& depths,
+                                           const std::vector<torch::Tensor>& hs);
 
   // The modules behind each piece, for freezing (sequential LPA), export of a truncated model,
   // and parameter counts. head_module(l) may return the same module for every l.
@@ -63,5 +69,10 @@ class DepthwiseModel : public torch::nn::Module {
 };
 
 using ModelPtr = std::shared_ptr<DepthwiseModel>;
+
+// For heads(): one head applied to every exit's input at once, concatenated along dim 0 and
+// split back.
+std::vector<torch::Tensor> stacked_head(const std::vector<torch::Tensor>& hs,
+                                        const std::function<torch::Tensor(const torch::Tensor&)>& head);
 
 }  // namespace lpa

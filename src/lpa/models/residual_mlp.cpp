@@ -49,6 +49,12 @@ torch::Tensor ResidualMlp::head(int64_t l, const torch::Tensor& h) {
   return heads_.at(shared_head_ ? 0 : l - 1)->forward(h);
 }
 
+std::vector<torch::Tensor> ResidualMlp::heads(const std::vector<int64_t>& depths,
+                                               const std::vector<torch::Tensor>& hs) {
+  if (!shared_head_) return DepthwiseModel::heads(depths, hs);
+  return stacked_head(hs, [this](const torch::Tensor& h) { return heads_[0]->forward(h); });
+}
+
 torch::nn::Module& ResidualMlp::head_module(int64_t l) { return *heads_.at(shared_head_ ? 0 : l - 1); }
 
 double ResidualMlp::flops_per_sample(int64_t d) const {

@@ -114,6 +114,13 @@ torch::Tensor Transformer::head(int64_t l, const torch::Tensor& h) {
   return hd->proj->forward(pooled);
 }
 
+std::vector<torch::Tensor> Transformer::heads(const std::vector<int64_t>& depths,
+                                               const std::vector<torch::Tensor>& hs) {
+  // A classifier's pooling reads this pass's padding mask, which is per sample: exit by exit.
+  if (!shared_head_ || !lm_) return DepthwiseModel::heads(depths, hs);
+  return stacked_head(hs, [this](const torch::Tensor& h) { return head(1, h); });
+}
+
 torch::Tensor Transformer::decode(const torch::Tensor& tokens, int64_t d, KvCache& cache) {
   if (!lm_) throw std::logic_error("decode() is for language models");
   check_depth(d);

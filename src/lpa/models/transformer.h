@@ -38,6 +38,8 @@ class Transformer : public DepthwiseModel {
   torch::Tensor stem(const torch::Tensor& x) override;
   torch::Tensor block(int64_t l, const torch::Tensor& h) override;
   torch::Tensor head(int64_t l, const torch::Tensor& h) override;  // [B, T, V] or [B, classes]
+  std::vector<torch::Tensor> heads(const std::vector<int64_t>& depths,
+                                   const std::vector<torch::Tensor>& hs) override;
   torch::nn::Module& stem_module() override { return *embed_; }
   torch::nn::Module& block_module(int64_t l) override { return *blocks_.at(l - 1); }
   torch::nn::Module& head_module(int64_t l) override;

@@ -23,23 +23,32 @@ torch::Tensor Objective::loss_at(const torch::Tensor& pred, const torch::Tensor&
   return task_loss(task_, pred, y, cfg_.loss.label_smoothing);
 }
 
+Objective::ExitLosses Objective::exit_losses(const std::vector<torch::Tensor>& outs,
+                                             const torch::Tensor& y) const {
+  ExitLosses e;
+  std::vector<torch::Tensor> preds;
+  for (size_t l = 0; l < outs.size(); ++l) {
+    if (!outs[l].defined()) continue;
+    e.exits.push_back(static_cast<int64_t>(l));
+    preds.push_back(outs[l]);
+  }
+  if (!preds.empty()) e.losses = task_losses(task_, preds, y, cfg_.loss.label_smoothing);
+  return e;
+}
+
+torch::Tensor Objective::depth_losses(const ExitLosses& e, int64_t depth) {
+  torch::NoGradGuard g;
+  const auto options = e.losses.defined() ? e.losses.options() : torch::TensorOptions();
+  torch::Tensor out = torch::full({depth}, std::numeric_limits<float>::quiet_NaN(), options.dtype(torch::kFloat32));
+  if (e.exits.empty()) return out;
+  const torch::Tensor at = torch::tensor(e.exits, torch::TensorOptions().dtype(torch::kLong)).to(out.device());
+  return out.index_copy_(0, at, e.losses.detach().to(torch::kFloat32));
+}
+
 torch::Tensor Objective::detached_losses(const std::vector<torch::Tensor>& outs,
                                          const torch::Tensor& y) const {
   torch::NoGradGuard g;
-  std::vector<torch::Tensor> losses(outs.size());
-  for (size_t l = 0; l < outs.size(); ++l)
-    if (outs[l].defined()) losses[l] = loss_at(outs[l], y);
-  return stack_depth_losses(losses, y);
-}
-
-torch::Tensor Objective::stack_depth_losses(const std::vector<torch::Tensor>& losses, const torch::Tensor& y) {
-  torch::NoGradGuard g;
-  std::vector<torch::Tensor> v;
-  v.reserve(losses.size());
-  const auto nan = std::numeric_limits<float>::quiet_NaN();
-  for (const auto& l : losses)
-    v.push_back(l.defined() ? l.detach().to(torch::kFloat32) : torch::full({}, nan, y.options().dtype(torch::kFloat32)));
-  return torch::stack(v);
+  return depth_losses(exit_losses(outs, y), static_cast<int64_t>(outs.size()));
 }
 
 std::vector<bool> Objective::exits_to_compute(std::vector<bool> needed) const {
@@ -94,31 +103,35 @@ class DepthSum : public Objective {
     o.gradient_equilibrium = loss.gradient_equilibrium;
     auto outs = m.forward_all(b.x, depth_, o);
     // Each exit's loss once, with its graph; the logged (and adaptive weights') values are the
-    // same tensors detached.
-    std::vector<torch::Tensor> task_terms(outs.size());
-    std::vector<torch::Tensor> logged(outs.size());
-    for (size_t l = 0; l < outs.size(); ++l) {
-      if (!outs[l].defined()) continue;
-      task_terms[l] = loss_at(outs[l], b.y);
-      logged[l] = task_terms[l].detach();
-    }
+    // same numbers detached.
+    const ExitLosses e = exit_losses(outs, b.y);
     const bool adaptive = loss.weights == "adaptive";
-    torch::Tensor per_depth = logging_ || adaptive ? stack_depth_losses(logged, b.y) : torch::Tensor();
+    torch::Tensor per_depth = logging_ || adaptive ? depth_losses(e, depth_) : torch::Tensor();
     const auto w = weights(per_depth, step, total);
     double active_weight = 0;
-    for (int64_t l = 0; l < depth_; ++l)
-      if (outs[l].defined()) active_weight += w[l];
+    for (int64_t l : e.exits) active_weight += w[l];
     const torch::Tensor& deepest = outs.back();
-    torch::Tensor total_loss;
-    for (int64_t l = 0; l < depth_; ++l) {
-      if (!outs[l].defined() || w[l] == 0) continue;
-      torch::Tensor term = task_terms[l];
-      if (loss.distill_alpha > 0 && l + 1 < depth_)
-        term = (1 - loss.distill_alpha) * term +
-               loss.distill_alpha * distillation_loss(task_, outs[l], deepest, loss.distill_temperature);
-      term = term * (w[l] / active_weight);
-      total_loss = total_loss.defined() ? total_loss + term : term;
+    // Σ c_i ℓ_i as one product over the exits weighted above 0 (an overflowing exit that no
+    // weight trains must not turn the sum into NaN), plus the distillation terms.
+    std::vector<int64_t> used;
+    std::vector<double> coefficients;
+    torch::Tensor distilled_sum;
+    for (size_t i = 0; i < e.exits.size(); ++i) {
+      const int64_t l = e.exits[i];
+      if (w[l] == 0) continue;
+      const double c = w[l] / active_weight;
+      const bool distilled = loss.distill_alpha > 0 && l + 1 < depth_;
+      used.push_back(static_cast<int64_t>(i));
+      coefficients.push_back(distilled ? c * (1 - loss.distill_alpha) : c);
+      if (!distilled) continue;
+      torch::Tensor d = distillation_loss(task_, outs[l], deepest, loss.distill_temperature) * (c * loss.distill_alpha);
+      distilled_sum = distilled_sum.defined() ? distilled_sum + d : d;
     }
+    const auto on = e.losses.options();
+    torch::Tensor terms = e.losses;
+    if (used.size() < e.exits.size()) terms = terms.index_select(0, torch::tensor(used).to(on.device()));
+    torch::Tensor total_loss = (terms * torch::tensor(coefficients).to(on)).sum();
+    if (distilled_sum.defined()) total_loss = total_loss + distilled_sum;
     return {total_loss, per_depth};
   }
 

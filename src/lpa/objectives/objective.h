@@ -58,10 +58,17 @@ class Objective {
 
  protected:
   torch::Tensor loss_at(const torch::Tensor& prediction, const torch::Tensor& y) const;
+  // The loss of every computed exit (outs[l] defined), in one pass: losses[i] is exit
+  // exits[i]'s (0-based), with its graph.
+  struct ExitLosses {
+    std::vector<int64_t> exits;
+    torch::Tensor losses;  // [K]
+  };
+  ExitLosses exit_losses(const std::vector<torch::Tensor>& outs, const torch::Tensor& y) const;
+  // [depth] float32, detached: the losses at their exits, NaN at exits not computed.
+  static torch::Tensor depth_losses(const ExitLosses& losses, int64_t depth);
   // Detached per-depth losses for logging, NaN where an output is undefined.
   torch::Tensor detached_losses(const std::vector<torch::Tensor>& outs, const torch::Tensor& y) const;
-  // Losses already computed (undefined where an exit was not), detached and stacked the same way.
-  static torch::Tensor stack_depth_losses(const std::vector<torch::Tensor>& losses, const torch::Tensor& y);
   // ℓ(ŷ_N, y) with layer dropout, the other exits computed only when logging.
   LossOutput deepest_exit_loss(DepthwiseModel& model, const Batch& batch) const;
   // ForwardOptions::exits for this step: every exit when logging, else only those in `needed`.

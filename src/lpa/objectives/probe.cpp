@@ -39,13 +39,12 @@ class Probe : public Objective {
     ForwardOptions o;
     o.exits = exits_to_compute(trained_);
     auto outs = m.forward_all(b.x, depth_, o);
-    torch::Tensor total;
-    for (int64_t l = 1; l <= depth_; ++l) {
-      if (!trained_[l - 1]) continue;
-      torch::Tensor t = loss_at(outs[l - 1], b.y);
-      total = total.defined() ? total + t : t;
-    }
-    return {total, logging_ ? detached_losses(outs, b.y) : torch::Tensor()};
+    const ExitLosses e = exit_losses(outs, b.y);
+    std::vector<int64_t> trained_at;  // positions in e.losses
+    for (size_t i = 0; i < e.exits.size(); ++i)
+      if (trained_[e.exits[i]]) trained_at.push_back(static_cast<int64_t>(i));
+    torch::Tensor total = e.losses.index_select(0, torch::tensor(trained_at).to(e.losses.device())).sum();
+    return {total, logging_ ? depth_losses(e, depth_) : torch::Tensor()};
   }
 
   std::string describe() const override {
