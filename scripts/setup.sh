@@ -27,11 +27,12 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # (and brings torchrun). munge + slurm*: the single-node Slurm the tests submit jobs to
 # (scripts/slurm/local-cluster.sh); --no-install-recommends keeps it to a few packages.
 # librsvg2-bin (rsvg-convert): the plot tests render lpa's SVGs to prove them valid.
+# python3-yaml: scripts/bench/peers.sh reads the config lpa resolves for each benchmark run.
 PACKAGES=(
   g++ cmake make git pkg-config ca-certificates
   libtorch-dev libopenblas0-openmp libgloo-dev
   libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2 zlib1g-dev
-  python3 python3-torch python3-numpy
+  python3 python3-torch python3-numpy python3-yaml
   dataset-fashion-mnist
   munge slurmctld slurmd slurm-client
   librsvg2-bin

@@ -6,7 +6,7 @@
 #   THREADS=1 STEPS=60 scripts/bench/resnet20_cpu.sh
 # lpa's numbers come from its real training loop (samples_per_s in train_log.csv, first 10
 # steps dropped as warm-up): batch sliced from in-memory uint8 images, normalisation, forward
-# through all 9 exits, E2E loss, backward, SGD step; once with random crop + flip on every batch
+# through the blocks (all 9 exits only on the steps that log), E2E loss, backward, SGD step; once with random crop + flip on every batch
 # and once without. The Python side does the same work without augmentation, so the ratio
 # compares it with lpa's run without augmentation (and shows the other too).
 set -euo pipefail
@@ -14,40 +14,32 @@ cd "$(dirname "$0")/../.."
 threads=${THREADS:-2}
 steps=${STEPS:-40}
 py=/usr/bin/python3   # Debian's interpreter, where python3-torch lives
-[ -x build/lpa ] || { echo "resnet20_cpu.sh: build lpa first (scripts/setup.sh --no-train)" >&2; exit 2; }
-$py -c "import torch" 2>/dev/null || { echo "resnet20_cpu.sh: $py cannot import torch (apt install python3-torch)" >&2; exit 2; }
+lpa=${LPA:-build/lpa}
+[ -x "$lpa" ] || { echo "resnet20_cpu.sh: build lpa first (scripts/setup.sh --no-train)" >&2; exit 2; }
+$py -c "import torch, yaml" 2>/dev/null || { echo "resnet20_cpu.sh: $py cannot import torch and yaml (apt install python3-torch python3-yaml)" >&2; exit 2; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # Random images in the CIFAR-10 binary layout: 5 x 1200 training records, 256 test records.
-$py - "$tmp" <<'PY'
-import os, sys, torch
-root = sys.argv[1]
-g = torch.Generator().manual_seed(0)
-def write(name, n):
-    labels = torch.randint(0, 10, (n, 1), generator=g, dtype=torch.uint8)
-    pixels = torch.randint(0, 256, (n, 3072), generator=g, dtype=torch.uint8)
-    with open(os.path.join(root, name), "wb") as f:
-        f.write(torch.cat([labels, pixels], 1).numpy().tobytes())
-for b in range(1, 6):
-    write(f"data_batch_{b}.bin", 1200)
-write("test_batch.bin", 256)
-PY
-
+$py scripts/bench/peers_data.py cifar10 "$tmp"
 # Median samples_per_s of train_log.csv rows after step 10 (the first rows are warm-up).
 lpa_rate() {
   local run="$tmp/run_$1"
-  build/lpa train --config configs/bench/resnet20_cifar_step.yaml --run-dir "$run" \
+  "$lpa" train --config configs/bench/resnet20_cifar_step.yaml --run-dir "$run" \
     --set data.root="$tmp" --set train.threads="$threads" --set train.steps="$steps" \
     --set data.augment="$1" >"$tmp/lpa_$1.log" 2>&1 || { cat "$tmp/lpa_$1.log" >&2; exit 1; }
-  $py - "$run/train_log.csv" <<'PY'
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-rates = [float(r["samples_per_s"]) for r in rows if int(r["step"]) > 10]
-print(f"{statistics.median(rates):.2f}")
-PY
+  $py scripts/bench/peers_lpa_run.py "$run" 10 | awk '$1 == "steps_per_s" {printf "%.2f\n", $2 * 128}'
 }
-py_rate() { $py scripts/bench/resnet_train_step.py --threads "$threads" --batch 128 --steps 30 --warmup 5 | awk '{print $2}'; }
+# The Python side reads the config lpa resolves (without augmentation), runs the deepest head
+# only, as lpa's E2E step does on steps that do not log, and times 30 steps after 5 of warm-up
+# in windows of 5.
+"$lpa" config --config configs/bench/resnet20_cifar_step.yaml --set data.root="$tmp" \
+  --set train.threads="$threads" --set data.augment=false --set train.steps=35 \
+  --set train.log_every=5 >"$tmp/python.yaml"
+py_rate() {
+  $py scripts/bench/peers_train.py "$tmp/python.yaml" --warmup 5 |
+    awk '$1 == "steps_per_s" {printf "%.2f\n", $2 * 128}'
+}
 # Python before and after lpa, averaged, so a change in machine load hits both sides alike.
 py_before=$(py_rate)
 lpa_plain_ips=$(lpa_rate false)
