@@ -284,6 +284,40 @@ def figure(lpa_bin, runs, path):
     return path
 
 
+def cost_section(root, lines):
+    """Wall time per sweep from <root>/timings.csv (reproduce.sh appends a row per pass; a
+    resumed pass adds its own), the workloads' sweeps and the variant sweeps totalled apart."""
+    path = os.path.join(root, "timings.csv")
+    if not os.path.isfile(path):
+        return
+    seconds, tasks, jobs, passes, order = {}, {}, {}, {}, []
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            name = row["sweep"]
+            if name not in seconds:
+                order.append(name)
+                seconds[name], passes[name] = 0, 0
+            seconds[name] += int(row["seconds"])
+            passes[name] += 1
+            tasks[name], jobs[name] = row["tasks"], row["jobs"]
+    lines.append("## Cost\n")
+    lines.append(f"Wall time of each sweep on this machine, from `{path}` (summed over the passes that "
+                 "trained it; tasks run `jobs` at a time, one thread each).\n")
+    lines.append("| sweep | tasks | jobs | passes | wall time |")
+    lines.append("|---|---|---|---|---|")
+    for name in order:
+        lines.append(f"| {name} | {tasks[name]} | {jobs[name]} | {passes[name]} | {seconds[name] / 60:.1f} min |")
+    main_total = sum(seconds[n] for n in order if n in WORKLOADS)
+    variant_total = sum(seconds[n] for n in order if n not in WORKLOADS)
+    lines.append("")
+    lines.append(f"The workloads' sweeps: **{main_total / 60:.1f} min**" +
+                 (f"; the variant sweeps: {variant_total / 60:.1f} min." if variant_total else ".") + "\n")
+    elsewhere = [f for f in sorted(os.listdir(root)) if f not in seconds and load_runs(os.path.join(root, f))]
+    if elsewhere:
+        lines.append("Not in this file (trained by another pass, in another folder, and copied here): " +
+                     ", ".join(f"`{f}`" for f in elsewhere) + ".\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--root", default="runs/reproduce")
@@ -319,6 +353,7 @@ def main():
                 variants = load_runs(os.path.join(a.root, folder))
                 if variants:
                     variants_table(name, folder, variants, runs, lines)
+    cost_section(a.root, lines)
     with open(a.out, "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -8,7 +8,7 @@
 # mlp_small = 8x64, batch 128 (peers_mlp_small.yaml); resnet20 = CIFAR ResNet-20, batch 128,
 # SGD (resnet20_cifar_step.yaml without augmentation); gpt = byte GPT 6x256, 4 heads, context
 # 128, batch 16, AdamW (peers_gpt.yaml). Objectives: E2E (loss.kind=e2e) and lpa's shipped LPA
-# (joint, linear depth weights: sum_l l/(N(N+1)/2) loss_l). Data is random, in lpa's formats.
+# (joint, linear depth weights, the deepest exit weighing as much as the others together). Data is random, in lpa's formats.
 #
 # Each run trains 10 warm-up steps and then S timed ones (S: a multiple of 10; by default 50,
 # 300, 30, 20 per workload, so that runs take comparable time). lpa's rate is its training
@@ -93,7 +93,7 @@ sets_for() {
     gpt) s+=(--set "data.files=[$tmp/text]") ;;
   esac
   if [ "$objective" = e2e ]; then s+=(--set loss.kind=e2e)
-  else s+=(--set loss.kind=lpa --set loss.mode=joint --set loss.weights=linear); fi
+  else s+=(--set loss.kind=lpa --set loss.mode=joint --set loss.weights=linear --set loss.final_weight=1); fi
   printf '%s\n' "${s[@]}"
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "catch.h"
+#include "image_fixtures.h"
 #include "lpa/dist/communicator.h"
 #include "lpa/io/tfevents.h"
 #include "run_state.h"
@@ -34,6 +35,30 @@ std::vector<double> numbers(const std::string& path, size_t skip_columns, size_t
   return v;
 }
 
+struct OneAndTwo {
+  std::string one, two;  // run directories: one process, two processes
+  std::string log0, log1;
+};
+
+// Trains the config at `cfg` in one process, then in two (torchrun-style environment, Gloo).
+OneAndTwo train_one_and_two(const test::TempDir& dir, const std::string& cfg) {
+  OneAndTwo r{dir.file("one"), dir.file("two"), "", ""};
+  auto r1 = test::run_lpa("train --config " + cfg + " --run-dir " + r.one);
+  INFO(r1.output);
+  REQUIRE(r1.exit_code == 0);
+  const std::vector<std::string> args_two = {"train", "--config", cfg, "--run-dir", r.two};
+  const int port = test::free_tcp_port();
+  pid_t p0 = test::spawn_lpa(args_two, dir.file("rank0.log"), worker_env(0, 2, port));
+  pid_t p1 = test::spawn_lpa(args_two, dir.file("rank1.log"), worker_env(1, 2, port));
+  const int e0 = test::wait_exit(p0), e1 = test::wait_exit(p1);
+  r.log0 = test::read_text(dir.file("rank0.log"));
+  r.log1 = test::read_text(dir.file("rank1.log"));
+  INFO("rank 0:\n" << r.log0 << "\nrank 1:\n" << r.log1);
+  REQUIRE(e0 == 0);
+  REQUIRE(e1 == 0);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("cli data parallel: 2 processes match 1 process with the same global batch to 1e-5") {
@@ -41,20 +66,10 @@ TEST_CASE("cli data parallel: 2 processes match 1 process with the same global b
     lpa::test::skip("this build has no Gloo (install libgloo-dev and rebuild)");
   }
   test::TempDir dir("ddp");
-  const std::string cfg = dir.file("c.yaml"), one = dir.file("one"), two = dir.file("two");
+  const std::string cfg = dir.file("c.yaml");
   test::write_text(cfg, test::tiny_surface_yaml("ddp", 60));
-  const std::vector<std::string> args_two = {"train", "--config", cfg, "--run-dir", two};
-  auto r1 = test::run_lpa("train --config " + cfg + " --run-dir " + one);
-  REQUIRE(r1.exit_code == 0);
-
-  const int port = test::free_tcp_port();
-  pid_t p0 = test::spawn_lpa(args_two, dir.file("rank0.log"), worker_env(0, 2, port));
-  pid_t p1 = test::spawn_lpa(args_two, dir.file("rank1.log"), worker_env(1, 2, port));
-  const int e0 = test::wait_exit(p0), e1 = test::wait_exit(p1);
-  const std::string log0 = test::read_text(dir.file("rank0.log")), log1 = test::read_text(dir.file("rank1.log"));
-  INFO("rank 0:\n" << log0 << "\nrank 1:\n" << log1);
-  REQUIRE(e0 == 0);
-  REQUIRE(e1 == 0);
+  const OneAndTwo runs = train_one_and_two(dir, cfg);
+  const std::string &one = runs.one, &two = runs.two, &log0 = runs.log0, &log1 = runs.log1;
 
   const double diff = test::max_abs_diff(test::run_weights(one), test::run_weights(two));
   INFO("largest weight difference after 60 steps: " << diff);
@@ -78,6 +93,41 @@ TEST_CASE("cli data parallel: 2 processes match 1 process with the same global b
   CHECK(whole == bytes.size());
   CHECK(contains(log0, "run directory: " + two));
   CHECK_FALSE(contains(log1, "run directory:"));
+}
+
+TEST_CASE("cli data parallel: a ResNet's BatchNorm over 2 processes matches 1 process (statistics over the global batch)") {
+  if (!have_gloo()) {
+    lpa::test::skip("this build has no Gloo (install libgloo-dev and rebuild)");
+  }
+  // Post-activation (BatchNorm in the stem and every block) and pre-activation (one in every
+  // exit's head too). Each process holds 16 of the 32 images: normalised over its own half, the
+  // very first loss already differs from one process's by far more than the 1e-5 asked here.
+  for (const bool preact : {false, true}) {
+    test::TempDir dir(preact ? "ddp_bn_preact" : "ddp_bn");
+    test::write_idx_files(dir.path, 96, 32, 8, 8, 4, false);
+    const std::string cfg = dir.file("r.yaml");
+    test::write_text(cfg, std::string("experiment:\n  name: ddp_bn\n") +
+                              "model:\n  type: resnet\n  stages: [1, 1]\n  widths: [4, 8]\n  head: per_stage\n" +
+                              "  preact: " + (preact ? "true" : "false") + "\n" +
+                              "data:\n  type: idx\n  root: " + dir.path + "\n  batch_size: 32\n" +
+                              "  val_fraction: 0.25\n  augment: false\n" +
+                              "loss:\n  kind: lpa\n" +
+                              "train:\n  steps: 12\n  lr: 0.05\n  threads: 1\n  device: cpu\n  log_every: 1\n" +
+                              "  warmup_steps: 0\n" +
+                              "eval:\n  every: 6\n");
+    const OneAndTwo runs = train_one_and_two(dir, cfg);
+    INFO((preact ? "pre-activation" : "post-activation") << "\nrank 0:\n" << runs.log0);
+    // Weights, and the running statistics every rank tracks (rank 0's are saved).
+    const double diff = test::max_abs_diff(test::run_weights(runs.one), test::run_weights(runs.two));
+    INFO("largest parameter or buffer difference after 12 steps: " << diff);
+    CHECK(diff <= 1e-5);
+    auto l1 = numbers(runs.one + "/train_log.csv", 0, 2), l2 = numbers(runs.two + "/train_log.csv", 0, 2);
+    REQUIRE(l1.size() == l2.size());
+    for (size_t i = 0; i < l1.size(); ++i) CHECK(l2[i] == Approx(l1[i]).epsilon(1e-5).margin(1e-7));
+    auto m1 = numbers(runs.one + "/per_depth.csv", 2), m2 = numbers(runs.two + "/per_depth.csv", 2);
+    REQUIRE(m1.size() == m2.size());
+    for (size_t i = 0; i < m1.size(); ++i) CHECK(m2[i] == Approx(m1[i]).epsilon(1e-5).margin(1e-7));
+  }
 }
 
 TEST_CASE("cli data parallel: a global batch that does not split evenly is refused") {

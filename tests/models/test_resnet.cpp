@@ -265,9 +265,11 @@ TEST_CASE("image configs: shipped files load with the recipes they promise") {
   auto e2e_cfg = load_config(root + "fashion_mnist_resnet_e2e.yaml");
   CHECK(lpa_cfg.loss.kind == "lpa");
   CHECK(e2e_cfg.loss.kind == "e2e");
-  // The pair differs only in the objective and the name (E2E reads no depth weights).
+  // The pair differs only in the objective and the name (E2E reads no depth weights and no
+  // final-exit emphasis).
   e2e_cfg.loss.kind = "lpa";
   e2e_cfg.loss.weights = lpa_cfg.loss.weights;
+  e2e_cfg.loss.final_weight = lpa_cfg.loss.final_weight;
   e2e_cfg.experiment = lpa_cfg.experiment;
   CHECK(config_to_yaml(e2e_cfg) == config_to_yaml(lpa_cfg));
   auto mlp = load_config(root + "fashion_mnist_mlp.yaml");

@@ -67,6 +67,9 @@ def main():
             write_run(a.lpa, root, task, "e2e_d1", seed, 1, [0.3 + 0.1 * seed], 5.0)
             write_run(a.lpa, root, task + 1, "e2e_d2", seed, 2, [0.5, 0.1], 10.0)
             task += 2
+        with open(os.path.join(root, "timings.csv"), "w") as f:  # two passes of one sweep, one variant sweep
+            f.write("sweep,tasks,jobs,seconds,finished\nsurfaces,6,2,90,t\nsurfaces,6,2,30,t\n"
+                    "surfaces_variants,4,2,60,t\n")
         out = os.path.join(tmp, "results.md")
         r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -93,6 +96,10 @@ def main():
         check(text.count("0.03 ± 0.0141") == 1, "numbers appear once")
         check("`lpa compare --format markdown`" in text and "loss.kind" in text,
               "the seed-0 runs side by side, their differing key named:\n" + text)
+        check("| surfaces | 6 | 2 | 2 | 2.0 min |" in text, "the cost table sums a sweep's passes:\n" + text)
+        check("The workloads' sweeps: **2.0 min**; the variant sweeps: 1.0 min." in text,
+              "workloads and variants totalled apart:\n" + text)
+        check("Not in this file" not in text, "every sweep folder here has its time:\n" + text)
     print("ok")
 
 

@@ -193,6 +193,9 @@ int run_train(const TrainOptions& opts) {
                  rv.master_addr, rv.port);
     comm = dist::connect(rv, cfg.train.dist_backend, device, std::chrono::seconds(cfg.train.dist_timeout_s));
     parallel = dist::make_parallelism(*comm, cfg.train.bucket_mb);
+    // BatchNorm normalises over the global batch, as one process would (docs/batchnorm.md).
+    dist::Communicator* c = comm.get();
+    model->synchronise_batch_norm([c](std::vector<torch::Tensor>& t) { c->all_reduce_sum(t); });
   }
 
   spdlog::info("{}", version_banner());

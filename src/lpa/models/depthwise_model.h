@@ -50,6 +50,11 @@ class DepthwiseModel : public torch::nn::Module {
   // trajectory's shape (a ResNet's downsampling blocks).
   virtual bool skippable(int64_t /*l*/) const { return true; }
 
+  // Data-parallel training: normalisation layers that depend on the batch (a ResNet's
+  // BatchNorm) compute their training statistics over every process's samples through this
+  // all-reduce (models/batch_norm.h). Models without such layers ignore it.
+  virtual void synchronise_batch_norm(std::function<void(std::vector<torch::Tensor>&)> /*all_reduce_sum*/) {}
+
   // Forward FLOPs (multiply-adds x 2) per sample of the model truncated at `depth`.
   virtual double flops_per_sample(int64_t depth) const = 0;
 

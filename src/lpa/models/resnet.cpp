@@ -44,15 +44,15 @@ BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t out, int64_t stride, bool pre
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& h) {
   if (preact) {
-    torch::Tensor a = apply_activation(activation, bn1->forward(h));
+    torch::Tensor a = apply_activation(activation, batch_norm(*bn1, h, *sync));
     torch::Tensor shortcut = has_projection() ? proj->forward(a) : h;
     torch::Tensor y = conv1->forward(a);
-    y = conv2->forward(apply_activation(activation, bn2->forward(y)));
+    y = conv2->forward(apply_activation(activation, batch_norm(*bn2, y, *sync)));
     return y + shortcut;
   }
-  torch::Tensor y = apply_activation(activation, bn1->forward(conv1->forward(h)));
-  y = bn2->forward(conv2->forward(y));
-  torch::Tensor shortcut = has_projection() ? proj_bn->forward(proj->forward(h)) : h;
+  torch::Tensor y = apply_activation(activation, batch_norm(*bn1, conv1->forward(h), *sync));
+  y = batch_norm(*bn2, conv2->forward(y), *sync);
+  torch::Tensor shortcut = has_projection() ? batch_norm(*proj_bn, proj->forward(h), *sync) : h;
   return apply_activation(activation, y + shortcut);
 }
 
@@ -64,7 +64,7 @@ ResNetStemImpl::ResNetStemImpl(int64_t in, int64_t out, bool preact, std::string
 
 torch::Tensor ResNetStemImpl::forward(const torch::Tensor& x) {
   torch::Tensor h = conv->forward(x);
-  return bn ? apply_activation(activation, bn->forward(h)) : h;
+  return bn ? apply_activation(activation, batch_norm(*bn, h, *sync)) : h;
 }
 
 ResNetHeadImpl::ResNetHeadImpl(int64_t width, int64_t classes, int64_t exits, bool preact,
@@ -77,7 +77,7 @@ ResNetHeadImpl::ResNetHeadImpl(int64_t width, int64_t classes, int64_t exits, bo
 }
 
 torch::Tensor ResNetHeadImpl::forward(const torch::Tensor& h, int64_t slot) {
-  torch::Tensor z = norms.empty() ? h : apply_activation(activation, norms.at(slot)->forward(h));
+  torch::Tensor z = norms.empty() ? h : apply_activation(activation, batch_norm(*norms.at(slot), h, *sync));
   return fc->forward(z.mean({2, 3}));
 }
 
@@ -131,6 +131,13 @@ ResNet::ResNet(const std::vector<int64_t>& shape, int64_t classes, const ModelSe
 
 torch::Tensor ResNet::head(int64_t l, const torch::Tensor& h) {
   return heads_.at(head_of_.at(l - 1))->forward(h, slot_of_.at(l - 1));
+}
+
+void ResNet::synchronise_batch_norm(TensorAllReduce all_reduce_sum) {
+  auto sync = std::make_shared<BatchNormSync>(BatchNormSync{std::move(all_reduce_sum)});
+  stem_->sync = sync;
+  for (auto& b : blocks_) b->sync = sync;
+  for (auto& h : heads_) h->sync = sync;
 }
 
 std::vector<torch::Tensor> ResNet::parameters_at_depth(int64_t d) {

@@ -8,6 +8,7 @@
 #include "lpa/config/config.h"
 #include "lpa/config/resnet_layout.h"
 #include "lpa/data/dataset.h"
+#include "lpa/models/batch_norm.h"
 #include "lpa/models/depthwise_model.h"
 
 namespace lpa {
@@ -26,6 +27,7 @@ struct BasicBlockImpl : torch::nn::Module {
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, proj_bn{nullptr};
   bool preact;
   std::string activation;
+  BatchNormSyncPtr sync = std::make_shared<BatchNormSync>();  // the model's, shared by its norms
 };
 TORCH_MODULE(BasicBlock);
 
@@ -36,6 +38,7 @@ struct ResNetStemImpl : torch::nn::Module {
   torch::nn::Conv2d conv{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
   std::string activation;
+  BatchNormSyncPtr sync = std::make_shared<BatchNormSync>();
 };
 TORCH_MODULE(ResNetStem);
 
@@ -48,6 +51,7 @@ struct ResNetHeadImpl : torch::nn::Module {
   std::vector<torch::nn::BatchNorm2d> norms;  // preact only: one per exit served
   torch::nn::Linear fc{nullptr};
   std::string activation;
+  BatchNormSyncPtr sync = std::make_shared<BatchNormSync>();
 };
 TORCH_MODULE(ResNetHead);
 
@@ -69,6 +73,7 @@ class ResNet : public DepthwiseModel {
   // Convolutions and the linear head, 2 FLOPs per multiply-add; BN, activations and pooling
   // (a few elementwise ops per activation, < 2% for ResNet-20) are not counted.
   double flops_per_sample(int64_t depth) const override;
+  void synchronise_batch_norm(TensorAllReduce all_reduce_sum) override;
 
   const ResNetLayout& layout() const { return layout_; }
   int64_t stage_of(int64_t l) const { return stage_of_.at(l - 1); }
