@@ -8,6 +8,8 @@
 #   scripts/experiments/main_job.sh [RUNS_ROOT]     # RUNS_ROOT default runs/experiments/main_job
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/experiments/run_files.sh
+source scripts/experiments/run_files.sh
 root="${1:-runs/experiments/main_job}"
 LPA=${LPA:-build/lpa}
 [ -x "$LPA" ] || { echo "main_job.sh: $LPA not found: build first (scripts/setup.sh --no-train)" >&2; exit 2; }
@@ -34,10 +36,6 @@ train() { # arm -> trains it into $root/<arm> unless it is finished
 mkdir -p "$root"
 printf '%s\n' "${arms[@]}" | xargs -P 2 -I{} bash -c "$(declare -f train sets_of); root='$root' LPA='$LPA' train {}"
 
-column() { # run dir, csv column name -> values, one per depth, of the test split
-  awk -F, -v want="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
-                        $1 == "test" { print $c }' "$1/per_depth.csv"
-}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 column "$root/e2e" depth > "$tmp/depth"
 for a in "${arms[@]}"; do column "$root/$a" mse > "$tmp/$a"; done
@@ -64,6 +62,6 @@ for a in "${arms[@]}"; do
     END { printf "%s: depth N MSE %.3g = %.2fx E2E'"'"'s, %d rises > 2%% with depth\n", arm, last, last / e2e, rises }'
 done
 for a in "${arms[@]}"; do
-  wall=$(awk -F, '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) if ($i == "elapsed_s") c = i; next } { v = $c } END { printf "%.0f", v }' "$root/$a/train_log.csv")
+  wall=$(training_seconds "$root/$a")
   echo "$a: $root/$a, ${wall} s of training"
 done

@@ -6,6 +6,8 @@
 #   scripts/experiments/spam.sh [--compare] [RUNS_ROOT]     # RUNS_ROOT default runs/experiments/spam
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/experiments/run_files.sh
+source scripts/experiments/run_files.sh
 compare=0
 if [ "${1:-}" = --compare ]; then compare=1; shift; fi
 root="${1:-runs/experiments/spam}"
@@ -23,13 +25,9 @@ pids=()
 for v in "${variants[@]}"; do train "$v" & pids+=($!); done
 for p in "${pids[@]}"; do wait "$p"; done
 
-column() { # run dir, csv column name -> values, one per depth, of the test split
-  awk -F, -v want="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
-                        $1 == "test" { print $c }' "$1/per_depth.csv"
-}
 for v in "${variants[@]}"; do
   steps=$(awk -F, 'END { print $1 }' "$root/$v/train_log.csv")
-  wall=$(awk -F, '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) if ($i == "elapsed_s") c = i; next } { v = $c } END { printf "%.0f", v }' "$root/$v/train_log.csv")
+  wall=$(training_seconds "$root/$v")
   echo "$v: $root/$v, $steps steps, ${wall} s of training (one thread)"
 done
 header="| depth |"; rule="|---:|"
