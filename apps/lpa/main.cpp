@@ -43,6 +43,15 @@ int dispatch(int argc, char** argv) {
   e->add_option("--save-outputs", eval.save_outputs, "write inputs, targets, outputs (safetensors)");
   e->add_option("--save-samples", eval.save_samples, "samples in --save-outputs");
 
+  // The early-exit flags predict, export and bench share.
+  auto add_exit_flags = [](CLI::App* cmd, lpa::cli::ExitRuleOptions& r) {
+    cmd->add_option("--early-exit", r.criterion, "per-sample early exit: confidence | entropy");
+    cmd->add_option("--threshold", r.threshold, "early exit: stop at this sureness (probability, or entropy in nats)");
+    cmd->add_option("--target-accuracy", r.target_accuracy, "early exit: calibrate for this val accuracy (0..1)");
+    cmd->add_option("--max-drop", r.max_drop, "early exit: calibrate for val accuracy within P points of full depth");
+    cmd->add_option("--budget", r.budget, "early exit: calibrate for this average depth");
+  };
+
   lpa::cli::ExportOptions exp;
   auto* x = app.add_subcommand("export", "export the model truncated at one depth");
   x->add_option("--run", exp.run_dir, "run directory")->required();
@@ -50,6 +59,20 @@ int dispatch(int argc, char** argv) {
   x->add_option("--tolerance", exp.tolerance, "auto: accuracy points, or percent of a loss");
   x->add_option("--format", exp.format, "torchscript | safetensors");
   x->add_option("-o,--output", exp.output, "output file")->required();
+  add_exit_flags(x, exp.exit);
+
+  lpa::cli::PredictOptions pred;
+  auto* pr = app.add_subcommand("predict", "one prediction per input sample, with real early exit (predictions.csv)");
+  pr->add_option("--run", pred.run_dir, "run directory");
+  pr->add_option("--model", pred.model, "an exported file (lpa export) instead of a run");
+  pr->add_option("--input", pred.input, "IDX or CIFAR file, text file (a document per line) or folder, CSV of features")
+      ->required();
+  pr->add_option("--labels", pred.labels, "IDX labels for IDX images: adds label, correct and accuracy");
+  pr->add_option("-o,--output", pred.output, "predictions CSV")->required();
+  pr->add_option("--depth", pred.depth, "run: the deepest exit (default the full depth)");
+  pr->add_option("--batch-size", pred.batch_size, "samples per batch (default 256)");
+  pr->add_option("--device", pred.device, "override the run's device (cpu for --model)");
+  add_exit_flags(pr, pred.exit);
 
   lpa::cli::BenchOptions bench;
   auto* b = app.add_subcommand("bench", "latency and throughput per depth (latency.csv)");
@@ -63,6 +86,12 @@ int dispatch(int argc, char** argv) {
   b->add_option("--runs", bench.runs, "timed batch-1 runs per depth");
   b->add_option("--warmup", bench.warmup, "untimed runs first");
   b->add_option("--threads", bench.threads, "CPU threads (default: the config's train.threads)");
+  add_exit_flags(b, bench.exit);
+  b->add_flag("--speculative", bench.speculative, "language models: self-speculative decoding, draft depth x tokens");
+  b->add_option("--draft-depths", bench.draft_depths, "speculative: draft depths (default 1..N-1)");
+  b->add_option("--draft-tokens", bench.draft_tokens, "speculative: tokens drafted per step, e.g. 1,2,4,8");
+  b->add_option("--prompt", bench.prompt, "speculative: prompt (default: the start of the test split)");
+  b->add_option("--max-tokens", bench.max_tokens, "speculative: tokens generated per run (default 256)");
 
   lpa::cli::ConfigOptions config;
   auto* c = app.add_subcommand("config", "print the resolved config");
@@ -116,6 +145,8 @@ int dispatch(int argc, char** argv) {
   g->add_option("--stop", gen.stop, "stop when the output contains this text");
   g->add_option("--device", gen.device, "override the run's device");
   g->add_flag("--no-cache", gen.no_cache, "recompute the whole window per token (to compare)");
+  g->add_option("--draft-depth", gen.draft_depth, "self-speculative decoding: draft with blocks 1..E, verify with the rest");
+  g->add_option("--draft-tokens", gen.draft_tokens, "self-speculative decoding: tokens drafted per step (default 4)");
   lpa::cli::SweepOptions sweep;
   auto* s = app.add_subcommand("sweep", "expand a sweep file into tasks; run one or all");
   s->add_option("file", sweep.file, "sweep YAML (base config + grid/list of overrides + seeds)")->required();
@@ -149,6 +180,7 @@ int dispatch(int argc, char** argv) {
   if (s->parsed()) return lpa::cli::run_sweep(sweep);
   if (e->parsed()) return lpa::cli::run_eval(eval);
   if (x->parsed()) return lpa::cli::run_export(exp);
+  if (pr->parsed()) return lpa::cli::run_predict(pred);
   if (b->parsed()) return lpa::cli::run_bench(bench);
   if (c->parsed()) return lpa::cli::run_config(config);
   if (p->parsed()) return lpa::cli::run_plot(plot);

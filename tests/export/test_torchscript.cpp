@@ -7,6 +7,7 @@
 #include "catch.h"
 #include "lpa/config/load.h"
 #include "lpa/errors.h"
+#include "lpa/eval/early_exit.h"
 #include "lpa/export/torchscript.h"
 #include "lpa/models/registry.h"
 #include "test_support.h"
@@ -202,4 +203,84 @@ TEST_CASE("torchscript export: transformer language models and classifiers match
     auto m = from_yaml(base + extra + "data:\n  type: text_classification\n  seq_len: 10\n", cls_spec);
     check_every_depth(m, docs, 1e-5);
   }
+}
+
+namespace {
+
+// The exported module's forward_early_exit against lpa's own early_exit_forward at depth k.
+void check_early_exit_export(Built& m, const torch::Tensor& x, int64_t k, ExitCriterion c) {
+  m.model->eval();
+  torch::NoGradGuard g;
+  // The median over samples of their surest shallow exit: about half stop early.
+  std::vector<torch::Tensor> s;
+  auto outs = m->forward_all(x, k);
+  for (int64_t l = 0; l + 1 < k; ++l) s.push_back(sureness(outs[l], c));
+  const double med = std::get<0>(torch::stack(s, 1).max(1)).median().item<double>();
+  const ExitRule rule{c, c == ExitCriterion::confidence ? med : -med};
+  const ExportedExitRule stored{to_string(c), rule.threshold, "test", 0, 0};
+  torch::jit::Module script = build_truncated_script(m.source(), k, &stored);
+  const ExitPredictions want = early_exit_forward(*m.model, x, k, rule);
+  auto got = script.get_method("forward_early_exit")({x}).toTuple()->elements();
+  CHECK(want.exit_depth.lt(k).any().item<bool>());
+  CHECK(want.exit_depth.eq(k).any().item<bool>());
+  CHECK(torch::equal(got.at(2).toTensor(), want.exit_depth));
+  CHECK(torch::equal(got.at(0).toTensor(), want.prediction));
+  CHECK(torch::allclose(got.at(1).toTensor(), want.sureness, 1e-5, 1e-6));
+  // Plain forward is still the depth-k model.
+  CHECK(torch::allclose(script.forward({x}).toTensor(), m->forward(x, k), 1e-5, 1e-5));
+  // Every exit travels: exit<l> for l < k next to head, in the module and in the tensor list.
+  std::set<std::string> parts;
+  for (const auto& [name, t] : truncated_tensors(m.source(), k, true)) parts.insert(name.substr(0, name.find('.')));
+  for (int64_t l = 1; l < k; ++l) CHECK(parts.count("exit" + std::to_string(l)) == 1);
+  CHECK(parts.count("exit" + std::to_string(k)) == 0);
+  int64_t in_script = 0, listed = 0;
+  for (const auto& t : script.named_parameters()) in_script += t.value.numel();
+  for (const auto& t : script.named_buffers()) in_script += t.value.numel();
+  for (const auto& [name, t] : truncated_tensors(m.source(), k, true)) listed += t.numel();
+  CHECK(in_script == listed);
+}
+
+}  // namespace
+
+TEST_CASE("torchscript export with early exit: forward_early_exit is lpa's real early exit") {
+  DataSpec image;
+  image.task = Task::classification;
+  image.input_shape = {1, 8, 8};
+  image.output_dim = 5;
+  const torch::Tensor images = torch::randn({60, 1, 8, 8});
+  for (const std::string v : {"  stages: [2, 2]\n  widths: [4, 8]\n  head: per_stage\n  preact: true\n",
+                              "  stages: [2, 1]\n  widths: [4, 8]\n  head: per_depth\n"}) {
+    INFO(v);
+    auto m = from_yaml("model:\n  type: resnet\n" + v + "data:\n  type: idx\n", image);
+    {
+      torch::NoGradGuard g;
+      m.model->train();
+      for (int i = 0; i < 3; ++i) m.model->forward_all(images, m->depth());
+      for (auto& p : m.model->parameters()) p.mul_(1.5);
+    }
+    check_early_exit_export(m, images, m->depth(), ExitCriterion::confidence);
+    check_early_exit_export(m, images, 2, ExitCriterion::entropy);
+  }
+  auto mlp_model = mlp("  depth: 4\n  width: 8\n  head: per_depth\n", {3});
+  mlp_model.spec.task = Task::classification;
+  {
+    torch::NoGradGuard g;
+    for (auto& p : mlp_model.model->parameters()) p.mul_(3.0);
+  }
+  check_early_exit_export(mlp_model, torch::randn({80, 3}), 4, ExitCriterion::confidence);
+
+  DataSpec text;
+  text.task = Task::classification;
+  text.input_shape = {10};
+  text.output_dim = 3;
+  auto t = from_yaml("model:\n  type: transformer\n  depth: 3\n  width: 16\n  heads: 2\n  causal: false\n"
+                     "data:\n  type: text_classification\n  seq_len: 10\n",
+                     text);
+  {
+    torch::NoGradGuard g;
+    for (auto& p : t.model->parameters()) p.mul_(2.0);
+  }
+  torch::Tensor tokens = torch::randint(0, 256, {50, 10}, torch::kLong);
+  for (int64_t i = 0; i < 50; ++i) tokens[i].narrow(0, 1 + i % 9, 9 - i % 9).fill_(256);  // padding differs per row
+  check_early_exit_export(t, tokens, 3, ExitCriterion::confidence);
 }

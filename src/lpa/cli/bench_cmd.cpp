@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "lpa/cli/commands.h"
+#include "lpa/cli/exit_rule.h"
 #include "lpa/cli/load_run.h"
 #include "lpa/config/load.h"
 #include "lpa/data/registry.h"
@@ -19,6 +20,11 @@
 namespace lpa::cli {
 
 int run_bench(const BenchOptions& o) {
+  if (!o.exit.criterion.empty() && o.speculative)
+    throw UserError("bench: --early-exit (classifiers) and --speculative (language models) are separate benchmarks");
+  if (!o.exit.criterion.empty()) return run_bench_early_exit(o);
+  if (o.speculative) return run_bench_speculative(o);
+  check_exit_rule_options(o.exit, "bench");
   if (o.run_dir.empty() == o.config.empty()) throw UserError("bench: give --run DIR or --config FILE (one of them)");
   if (!o.overrides.empty() && o.config.empty()) throw UserError("bench: --set goes with --config");
   if (o.batch < 1) throw UserError("bench: --batch must be >= 1");

@@ -32,14 +32,40 @@ int run_eval(const EvalOptions& o);
 int run_eval_model(const EvalOptions& o);   // --model FILE
 int run_early_exit(const EvalOptions& o);   // --early-exit
 
+// Early exit flags shared by predict, export and bench: a criterion, and exactly one of a
+// threshold (in its units: probability, or entropy in nats),
+// the validation accuracy to keep (as a fraction, or as points below full depth's), or an
+// average-depth budget (calibrated on the validation split).
+struct ExitRuleOptions {
+  std::string criterion;  // "" = no early exit
+  double threshold = -1;
+  double target_accuracy = -1;
+  double max_drop = -1;   // points of val accuracy below full depth's (a target accuracy)
+  double budget = -1;
+};
+
 struct ExportOptions {
   std::string run_dir;
   std::string depth;              // K or auto
   double tolerance = 0.5;         // auto: points of accuracy, or percent of a loss
   std::string format = "torchscript";
   std::string output;
+  ExitRuleOptions exit;           // carry every exit and this rule
 };
 int run_export(const ExportOptions& o);
+
+struct PredictOptions {
+  std::string run_dir;
+  std::string model;        // an exported file instead of a run
+  std::string input;        // IDX / CIFAR file, text file or folder, CSV of features
+  std::string labels;       // IDX labels for IDX images (optional): adds correct + accuracy
+  std::string output;       // predictions CSV
+  std::string device = "";  // "" = the run's train.device (cpu for --model)
+  int64_t depth = 0;        // 0 = the run's full depth / the export's depth
+  int64_t batch_size = 256;
+  ExitRuleOptions exit;     // with --model and no flags: the rule stored in the export
+};
+int run_predict(const PredictOptions& o);
 
 struct BenchOptions {
   std::string run_dir;
@@ -52,8 +78,20 @@ struct BenchOptions {
   int64_t runs = 200;             // timed batch-1 runs per depth
   int64_t warmup = 20;
   int64_t threads = 0;            // 0 = the config's train.threads
+  // --early-exit: wall-clock of real early exit against full depth (a run's test split,
+  // batch 1 and --batch), next to the FLOPs estimate; writes <run>/early_exit_bench.csv.
+  ExitRuleOptions exit;
+  // --speculative (language models): greedy self-speculative decoding for every draft depth
+  // E x draft tokens d against full-depth decoding; writes <run>/speculative.csv.
+  bool speculative = false;
+  std::string draft_depths = "";           // depth spec; "" = 1..N-1
+  std::string draft_tokens = "1,2,4,8";
+  std::string prompt;                      // "" = the first bytes of the run's test split
+  int64_t max_tokens = 256;
 };
 int run_bench(const BenchOptions& o);
+int run_bench_early_exit(const BenchOptions& o);
+int run_bench_speculative(const BenchOptions& o);
 
 struct ConfigOptions {
   std::string config;
@@ -110,6 +148,8 @@ struct GenerateOptions {
   std::string stop;
   std::string device = "";  // "" = the run's train.device
   bool no_cache = false;    // recompute the window for every token (to measure the cache)
+  int64_t draft_depth = 0;  // > 0: self-speculative decoding, drafting with blocks 1..E
+  int64_t draft_tokens = 4;
 };
 int run_generate(const GenerateOptions& o);
 struct SweepOptions {

@@ -41,8 +41,9 @@ int run_early_exit(const EvalOptions& o) {
   lpa::EvalOptions eo;
   eo.batch_size = o.batch_size > 0 ? o.batch_size : r.cfg.eval.batch_size;
   eo.device = r.device;
-  std::vector<double> mflops;
-  for (int64_t l = 1; l <= full; ++l) mflops.push_back(r.model->flops_per_sample(l) / 1e6);
+  // What a sample stopping at depth l really costs: the heads and sureness of every exit tried.
+  const std::vector<double> mflops = exit_mflops(*r.model, full, r.data->spec().output_dim);
+  const double full_mflops = r.model->flops_per_sample(full) / 1e6;  // plain full depth, no exits
 
   const ExitScores val = collect_exit_scores(*r.model, *r.data, Split::val, criterion, eo);
   const ExitScores test = collect_exit_scores(*r.model, *r.data, Split::test, criterion, eo);
@@ -97,10 +98,10 @@ int run_early_exit(const EvalOptions& o) {
     std::snprintf(buf, sizeof buf, "calibrated on val for average depth <= %.3g: threshold %.6g", o.budget, v.threshold);
     std::cout << buf << "\n";
   }
-  std::cout << "  val:  " << summary(v, mflops.back(), full) << "\n";
-  std::cout << "  test: " << summary(t, mflops.back(), full) << "\n";
+  std::cout << "  val:  " << summary(v, full_mflops, full) << "\n";
+  std::cout << "  test: " << summary(t, full_mflops, full) << "\n";
   std::snprintf(buf, sizeof buf, "  test at full depth %lld: accuracy %.4f, %.4g MFLOPs/sample", static_cast<long long>(full),
-                full_test_acc, mflops.back());
+                full_test_acc, full_mflops);
   std::cout << buf << "\n  test exits per depth:";
   for (int64_t l = 0; l < full; ++l) {
     std::snprintf(buf, sizeof buf, " d%lld %.1f%%", static_cast<long long>(l) + 1, 100.0 * t.fraction[l]);

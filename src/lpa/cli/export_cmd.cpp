@@ -5,11 +5,13 @@
 #include <iostream>
 
 #include "lpa/cli/commands.h"
+#include "lpa/cli/exit_rule.h"
 #include "lpa/cli/load_run.h"
 #include "lpa/config/suggest.h"
 #include "lpa/errors.h"
 #include "lpa/eval/depth_choice.h"
 #include "lpa/export/export_info.h"
+#include "lpa/export/export_json.h"
 #include "lpa/export/safetensors.h"
 #include "lpa/export/torchscript.h"
 #include "lpa/io/files.h"
@@ -50,6 +52,7 @@ std::string percent_less(double part, double whole) {
 int run_export(const ExportOptions& o) {
   check_format(o.format);
   if (o.output.empty()) throw UserError("export: -o FILE is required");
+  check_exit_rule_options(o.exit, "export");
   // Exports are written from CPU weights; the file loads anywhere and moves with .to(device).
   LoadedRun r = load_trained_run(o.run_dir, "cpu");
   DepthwiseModel& model = *r.model;
@@ -74,6 +77,10 @@ int run_export(const ExportOptions& o) {
   info.metrics.emplace_back("test", evaluate_per_depth(model, *r.data, Split::test, {info.depth}, eo)[0].metrics);
 
   const int64_t k = info.depth;
+  if (auto cal = resolve_exit_rule(o.exit, model, *r.data, k, eo, "export")) {
+    info.early_exit = ExportedExitRule{to_string(cal->rule.criterion), cal->rule.threshold, cal->description,
+                                       cal->val.accuracy, cal->val.avg_depth};
+  }
   Batch sample = r.data->get(Split::test, torch::zeros({1}, torch::kLong), false);
   info.file_format = o.format;
   info.model_kind = model.kind();
@@ -97,16 +104,19 @@ int run_export(const ExportOptions& o) {
   info.lpa_version = lpa_version();
   info.libtorch_version = libtorch_version();
   const std::string info_yaml = export_info_yaml(info);
+  const std::string info_json = export_json(info, r.cfg);
   const std::string config_yaml = read_file(r.dir.config());
 
   const std::string dir = parent_dir(o.output);
   if (!dir_exists(dir)) make_dirs(dir);
   if (o.format == "torchscript") {
-    torch::jit::Module script = build_truncated_script(ExportSource{model, r.cfg, spec}, k);
-    save_script(script, o.output, {{kExportInfoKey, info_yaml}, {kExportConfigKey, config_yaml}});
+    const ExportedExitRule* rule = info.early_exit ? &*info.early_exit : nullptr;
+    torch::jit::Module script = build_truncated_script(ExportSource{model, r.cfg, spec}, k, rule);
+    save_script(script, o.output,
+                {{kExportInfoKey, info_yaml}, {kExportJsonKey, info_json}, {kExportConfigKey, config_yaml}});
   } else {
-    write_safetensors(o.output, truncated_tensors(ExportSource{model, r.cfg, spec}, k),
-                      {{"format", "pt"}, {"lpa_export", info_yaml}, {"lpa_config", config_yaml}});
+    write_safetensors(o.output, truncated_tensors(ExportSource{model, r.cfg, spec}, k, info.early_exit.has_value()),
+                      {{"format", "pt"}, {"lpa_export", info_yaml}, {"lpa_json", info_json}, {"lpa_config", config_yaml}});
   }
   write_file_atomic(o.output + ".yaml", info_yaml);
 
@@ -125,6 +135,16 @@ int run_export(const ExportOptions& o) {
       std::cout << buf;
     }
     std::cout << "\n";
+  }
+  if (info.early_exit) {
+    const ExportedExitRule& e = *info.early_exit;
+    char line[256];
+    std::snprintf(line, sizeof line, "  early exit: %s %s %.6g (%s): val accuracy %.4f at average depth %.2f of %lld\n",
+                  e.criterion.c_str(), e.criterion == "confidence" ? ">=" : "<=", e.threshold, e.calibration.c_str(),
+                  e.val_accuracy, e.val_avg_depth, static_cast<long long>(k));
+    std::cout << line << "  every exit up to depth " << k << " is in the file"
+              << (o.format == "torchscript" ? "; method forward_early_exit(x) -> (prediction, sureness, exit_depth)\n"
+                                            : " (exit<l>.* tensors)\n");
   }
   std::cout << "  description: " << o.output << ".yaml\n";
   return 0;

@@ -10,6 +10,7 @@
 #include "lpa/data/text_dataset.h"
 #include "lpa/errors.h"
 #include "lpa/generate/generator.h"
+#include "lpa/generate/speculative.h"
 #include "lpa/io/run_dir.h"
 #include "lpa/io/utf8.h"
 #include "lpa/train/checkpoint.h"
@@ -34,6 +35,8 @@ int run_generate(const GenerateOptions& o) {
   model->to(device);
   auto* lm = dynamic_cast<Transformer*>(model.get());
   if (!lm) throw UserError(o.run_dir + ": generate needs model.type: transformer");
+  if (o.draft_depth > 0 && o.depth > 0 && o.depth != lm->depth())
+    throw UserError("generate: --draft-depth verifies with the full model; drop --depth " + std::to_string(o.depth));
   const int64_t depth = o.depth > 0 ? o.depth : lm->depth();
   lm->check_depth(depth);
 
@@ -44,7 +47,10 @@ int run_generate(const GenerateOptions& o) {
   g.seed = o.seed;
   g.stop = o.stop;
   g.use_cache = !o.no_cache;
-  GenerationResult r = generate(*lm, o.prompt, g, device);
+  if (o.draft_depth > 0) g.depth = 0;
+  GenerationResult r = o.draft_depth > 0
+                           ? generate_speculative(*lm, o.prompt, g, {o.draft_depth, o.draft_tokens}, device)
+                           : generate(*lm, o.prompt, g, device);
 
   std::cout << printable_utf8(o.prompt + r.text) << std::endl;
   std::fprintf(stderr,
@@ -55,6 +61,12 @@ int run_generate(const GenerateOptions& o) {
                static_cast<long long>(r.tokens), r.decode_seconds, r.tokens_per_second(),
                g.use_cache ? ", KV cache" : ", no cache", r.stopped ? ", stopped at the stop string" : "",
                r.refills ? (", context window re-read " + std::to_string(r.refills) + "x").c_str() : "");
+  if (o.draft_depth > 0)
+    std::fprintf(stderr,
+                 "self-speculative: drafts from depth %lld, %lld per step; %lld of %lld drafts accepted "
+                 "(acceptance rate %.3f)\n",
+                 static_cast<long long>(o.draft_depth), static_cast<long long>(o.draft_tokens),
+                 static_cast<long long>(r.accepted), static_cast<long long>(r.drafted), r.acceptance_rate());
   return 0;
 }
 

@@ -15,16 +15,6 @@ class ImageDataset : public Dataset {
       : src_(std::move(src)), splits_(std::move(splits)), augment_padding_(d.crop_padding),
         flip_(d.flip), flatten_(d.flatten) {
     std::tie(mean_, std_) = channel_mean_std(splits_[0].images);
-    const int64_t c = static_cast<int64_t>(mean_.size());
-    // x_norm = (x / 255 - mean) / std = x * scale + shift, per channel.
-    std::vector<float> scale(c), shift(c);
-    for (int64_t i = 0; i < c; ++i) {
-      const double s = std_[i] > 1e-8 ? std_[i] : 1.0;
-      scale[i] = static_cast<float>(1.0 / (255.0 * s));
-      shift[i] = static_cast<float>(-mean_[i] / s);
-    }
-    scale_ = torch::tensor(scale).view({1, c, 1, 1});
-    shift_ = torch::tensor(shift).view({1, c, 1, 1});
   }
 
   DataSpec spec() const override {
@@ -47,9 +37,7 @@ class ImageDataset : public Dataset {
     torch::Tensor x = set.images.index_select(0, idx);
     if (augment && s == Split::train && (augment_padding_ > 0 || flip_))
       x = random_crop_flip(x, augment_padding_, flip_);
-    x = x.to(torch::kFloat32).mul_(scale_).add_(shift_);
-    if (flatten_) x = x.flatten(1);
-    return {x, set.labels.index_select(0, idx)};
+    return {normalise_images(x, mean_, std_, flatten_), set.labels.index_select(0, idx)};
   }
 
   std::string describe() const override {
@@ -68,7 +56,6 @@ class ImageDataset : public Dataset {
   int64_t augment_padding_;
   bool flip_, flatten_;
   std::vector<double> mean_, std_;
-  torch::Tensor scale_, shift_;
 };
 
 ImageSet take(const ImageSet& s, const torch::Tensor& idx) {
@@ -76,6 +63,22 @@ ImageSet take(const ImageSet& s, const torch::Tensor& idx) {
 }
 
 }  // namespace
+
+torch::Tensor normalise_images(const torch::Tensor& images, const std::vector<double>& mean,
+                               const std::vector<double>& std, bool flatten) {
+  const int64_t c = static_cast<int64_t>(mean.size());
+  // x_norm = (x / 255 - mean) / std = x * scale + shift, per channel.
+  std::vector<float> scale(c), shift(c);
+  for (int64_t i = 0; i < c; ++i) {
+    const double s = std[i] > 1e-8 ? std[i] : 1.0;
+    scale[i] = static_cast<float>(1.0 / (255.0 * s));
+    shift[i] = static_cast<float>(-mean[i] / s);
+  }
+  torch::Tensor x = images.to(torch::kFloat32)
+                        .mul_(torch::tensor(scale).view({1, c, 1, 1}))
+                        .add_(torch::tensor(shift).view({1, c, 1, 1}));
+  return flatten ? x.flatten(1) : x;
+}
 
 std::pair<torch::Tensor, torch::Tensor> split_train_val(int64_t n, double fraction, uint64_t seed,
                                                         int64_t train_limit) {

@@ -35,6 +35,12 @@ DatasetPtr make_image_dataset(ImageSource src, const ExperimentConfig& cfg);
 std::pair<torch::Tensor, torch::Tensor> split_train_val(int64_t n, double val_fraction, uint64_t seed,
                                                         int64_t train_limit = 0);
 
+// uint8 images [N, C, H, W] as the model reads them: (x / 255 - mean) / std per channel (a std
+// of ~0 counts as 1), as float32, flattened to [N, C*H*W] with `flatten`. ImageDataset
+// serves its batches through the same formula.
+torch::Tensor normalise_images(const torch::Tensor& images, const std::vector<double>& mean,
+                               const std::vector<double>& std, bool flatten);
+
 // Per-channel mean and std of uint8 images scaled to [0, 1], in chunks (CIFAR's 150 MB of
 // pixels would be 1.2 GB as doubles).
 std::pair<std::vector<double>, std::vector<double>> channel_mean_std(const torch::Tensor& images);

@@ -22,12 +22,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-// The part of a document the model reads: its first seq_len bytes, after the mail headers when
-// data.strip_headers is on (headers name the servers a mail passed, not what it says).
-std::string content(const DataSection& d, const std::string& text) {
-  const size_t n = static_cast<size_t>(d.seq_len);
-  return d.strip_headers ? mail_body(text).substr(0, n) : text.substr(0, n);
-}
 
 std::vector<LabelledText> read_label_folders(const ExperimentConfig& cfg) {
   const auto& d = cfg.data;
@@ -58,7 +52,7 @@ std::vector<LabelledText> read_label_folders(const ExperimentConfig& cfg) {
     const std::string label = it == d.label_map.end() ? folder : it->second;
     // Without stripping only seq_len bytes are needed; with it, the headers come first.
     for (const auto& f : files)
-      docs.push_back({content(d, read_bytes(f, d.strip_headers ? -1 : d.seq_len)), label});
+      docs.push_back({document_content(d, read_bytes(f, d.strip_headers ? -1 : d.seq_len)), label});
   }
   return docs;
 }
@@ -99,7 +93,7 @@ std::vector<LabelledText> read_csv_texts(const ExperimentConfig& cfg) {
                       " (a comma in a text needs the text in double quotes)");
     if (r[label_col].empty())
       throw UserError(key + ": " + d.csv + " row " + std::to_string(i + 1) + " has an empty label");
-    docs.push_back({content(d, r[text_col]), r[label_col]});
+    docs.push_back({document_content(d, r[text_col]), r[label_col]});
   }
   return docs;
 }
@@ -148,6 +142,22 @@ class TextClassificationDataset : public Dataset {
 };
 
 }  // namespace
+
+// Headers name the servers a mail passed, not what it says: data.strip_headers skips them.
+std::string document_content(const DataSection& d, const std::string& text) {
+  const size_t n = static_cast<size_t>(d.seq_len);
+  return d.strip_headers ? mail_body(text).substr(0, n) : text.substr(0, n);
+}
+
+torch::Tensor encode_documents(const std::vector<std::string>& texts, int64_t seq_len) {
+  const int64_t n = static_cast<int64_t>(texts.size());
+  torch::Tensor x = torch::full({n, seq_len}, kPadToken, torch::kLong);
+  auto xa = x.accessor<int64_t, 2>();
+  for (int64_t i = 0; i < n; ++i)
+    for (size_t k = 0; k < texts[i].size() && static_cast<int64_t>(k) < seq_len; ++k)
+      xa[i][k] = static_cast<unsigned char>(texts[i][k]);
+  return x;
+}
 
 std::vector<LabelledText> read_labelled_texts(const ExperimentConfig& cfg) {
   const auto& d = cfg.data;

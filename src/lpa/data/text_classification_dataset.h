@@ -25,4 +25,12 @@ std::vector<LabelledText> read_labelled_texts(const ExperimentConfig& cfg);
 
 DatasetPtr make_text_classification_dataset(const ExperimentConfig& cfg);
 
+// The part of a document the model reads: its first data.seq_len bytes (after the mail
+// headers with data.strip_headers).
+std::string document_content(const DataSection& d, const std::string& text);
+
+// Documents (each at most `seq_len` bytes) as the model's input: int64 [n, seq_len], the bytes
+// then kPadToken.
+torch::Tensor encode_documents(const std::vector<std::string>& texts, int64_t seq_len);
+
 }  // namespace lpa

@@ -26,8 +26,10 @@ torch::Tensor sureness(const torch::Tensor& logits, ExitCriterion c) {
 }
 
 ExitScores collect_exit_scores(DepthwiseModel& model, const Dataset& data, Split split,
-                               ExitCriterion criterion, const EvalOptions& o) {
+                               ExitCriterion criterion, const EvalOptions& o, int64_t max_depth) {
   const DataSpec spec = data.spec();
+  if (max_depth == 0) max_depth = model.depth();
+  model.check_depth(max_depth);
   if (spec.task != Task::classification)
     throw UserError("early exit needs a classifier; this run's task is " + to_string(spec.task));
   const bool was_training = model.is_training();
@@ -38,7 +40,7 @@ ExitScores collect_exit_scores(DepthwiseModel& model, const Dataset& data, Split
   for (int64_t start = 0; start < n; start += o.batch_size) {
     const int64_t len = std::min(o.batch_size, n - start);
     Batch b = data.get(split, torch::arange(start, start + len, torch::kLong), false);
-    auto outs = model.forward_all(b.x.to(o.device), model.depth());
+    auto outs = model.forward_all(b.x.to(o.device), max_depth);
     auto y = b.y.to(torch::kCPU).view({-1});
     std::vector<torch::Tensor> s_cols, c_cols;
     for (const auto& logits : outs) {
@@ -122,6 +124,80 @@ size_t calibrate_for_budget(const std::vector<ExitPoint>& points, double budget)
     throw UserError("--budget " + std::to_string(budget) + ": no threshold keeps the average depth that low "
                     "(every sample runs at least depth 1)");
   return best;
+}
+
+ExitCalibration calibrate_exit_rule(const ExitScores& val, const std::vector<double>& mflops, ExitCriterion criterion,
+                                    double target_accuracy, double budget) {
+  std::vector<ExitPoint> points;
+  for (double t : candidate_thresholds(val)) points.push_back(apply_exit_threshold(val, t, criterion, mflops));
+  ExitCalibration c;
+  char buf[96];
+  if (target_accuracy >= 0) {
+    c.val = points[calibrate_for_accuracy(points, target_accuracy, &c.reached)];
+    std::snprintf(buf, sizeof buf, "val accuracy >= %.4g", target_accuracy);
+  } else {
+    c.val = points[calibrate_for_budget(points, budget)];
+    std::snprintf(buf, sizeof buf, "val average depth <= %.4g", budget);
+  }
+  c.description = buf;
+  c.rule = {criterion, c.val.threshold};
+  c.val_full_accuracy = full_depth_accuracy(val);
+  return c;
+}
+
+double full_depth_accuracy(const ExitScores& s) {
+  return s.correct.select(1, s.correct.size(1) - 1).to(torch::kDouble).mean().item<double>();
+}
+
+std::vector<double> exit_mflops(const DepthwiseModel& model, int64_t max_depth, int64_t classes) {
+  constexpr double kSurenessOpsPerClass = 5.0;
+  const double sure = kSurenessOpsPerClass * static_cast<double>(classes);
+  std::vector<double> out;
+  double heads_tried = 0;
+  for (int64_t l = 1; l <= max_depth; ++l) {
+    const double decisions = static_cast<double>(l < max_depth ? l : max_depth - 1);
+    out.push_back((model.flops_per_sample(l) + heads_tried + decisions * sure) / 1e6);
+    heads_tried += model.head_flops_per_sample(l);
+  }
+  return out;
+}
+
+ExitPredictions early_exit_forward(DepthwiseModel& model, const torch::Tensor& x, int64_t max_depth,
+                                   const std::optional<ExitRule>& rule) {
+  model.check_depth(max_depth);
+  torch::NoGradGuard no_grad;
+  torch::Tensor h = model.stem(x);
+  const int64_t n = h.size(0);
+  const auto longs = torch::TensorOptions().dtype(torch::kLong).device(h.device());
+  torch::Tensor rows = torch::arange(n, longs);
+  ExitPredictions out{torch::zeros({n}, longs), torch::zeros({n}, longs.dtype(torch::kFloat)),
+                      torch::full({n}, max_depth, longs)};
+  const ExitCriterion criterion = rule ? rule->criterion : ExitCriterion::confidence;
+  // Sureness is negated entropy (early_exit.h): report it in the criterion's own units.
+  auto reported = [&](const torch::Tensor& s) {
+    return (criterion == ExitCriterion::confidence ? s : -s).to(torch::kFloat);
+  };
+  for (int64_t l = 1; l <= max_depth; ++l) {
+    h = model.block(l, h);
+    if (l == max_depth || !rule) continue;
+    const torch::Tensor logits = model.head(l, h);
+    const torch::Tensor s = sureness(logits, criterion);
+    const torch::Tensor stop = s.ge(to_sureness(rule->threshold, criterion)).to(h.device());
+    const torch::Tensor done = rows.index({stop});
+    if (done.numel() == 0) continue;
+    out.prediction.index_put_({done}, logits.argmax(1).index({stop}));
+    out.sureness.index_put_({done}, reported(s).to(h.device()).index({stop}));
+    out.exit_depth.index_put_({done}, l);
+    const torch::Tensor go = stop.logical_not().nonzero().squeeze(1);
+    if (go.numel() == 0) return out;
+    rows = rows.index_select(0, go);
+    h = h.index_select(0, go);
+    model.keep_samples(go);
+  }
+  const torch::Tensor logits = model.head(max_depth, h);
+  out.prediction.index_put_({rows}, logits.argmax(1));
+  out.sureness.index_put_({rows}, reported(sureness(logits, criterion)).to(h.device()));
+  return out;
 }
 
 }  // namespace lpa

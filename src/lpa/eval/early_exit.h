@@ -4,6 +4,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,10 @@ struct ExitScores {
 // Sureness from logits [n, classes].
 torch::Tensor sureness(const torch::Tensor& logits, ExitCriterion c);
 
-// One forward_all per batch over the whole split. UserError unless the task is classification.
+// One forward_all per batch over the whole split, exits 1..max_depth (0 = the model's depth).
+// UserError unless the task is classification.
 ExitScores collect_exit_scores(DepthwiseModel& model, const Dataset& data, Split split,
-                               ExitCriterion criterion, const EvalOptions& options);
+                               ExitCriterion criterion, const EvalOptions& options, int64_t max_depth = 0);
 
 struct ExitPoint {
   double threshold = 0;     // in the criterion's units: probability, or entropy in nats
@@ -51,6 +53,47 @@ std::vector<double> candidate_thresholds(const ExitScores& s, int64_t quantiles 
 // (if no point reaches it: the most accurate); or most accurate with average depth <= budget.
 size_t calibrate_for_accuracy(const std::vector<ExitPoint>& points, double target, bool* reached);
 size_t calibrate_for_budget(const std::vector<ExitPoint>& points, double budget);
+
+// MFLOPs per sample of a sample that stops at depth l = 1..max_depth under real early exit:
+// the model truncated at l, plus every shallower exit's head it tried, plus the sureness
+// (softmax and max or entropy, counted as 5 operations per class) at each depth it decided on.
+std::vector<double> exit_mflops(const DepthwiseModel& model, int64_t max_depth, int64_t classes);
+
+// A sample stops at the first depth whose sureness passes `threshold` (in the criterion's
+// units: probability, or entropy in nats).
+struct ExitRule {
+  ExitCriterion criterion = ExitCriterion::confidence;
+  double threshold = 0;
+};
+
+struct ExitPredictions {
+  torch::Tensor prediction;  // int64 [B]: class at the exit depth
+  torch::Tensor sureness;    // float32 [B]: max probability, or entropy in nats
+  torch::Tensor exit_depth;  // int64 [B], 1..max_depth
+};
+
+// Real early exit on one batch (eval mode, no gradients): after block l only the samples not
+// yet sure enough go on, regrouped into a smaller batch, so the work really falls. No rule:
+// every sample runs to max_depth (sureness still reported, by confidence).
+ExitPredictions early_exit_forward(DepthwiseModel& model, const torch::Tensor& x, int64_t max_depth,
+                                   const std::optional<ExitRule>& rule);
+
+// The rule calibrated on validation scores (exits 1..max_depth) with `mflops` from
+// exit_mflops: the fewest average depth with accuracy >= target_accuracy (if none reaches it:
+// the most accurate, reached = false), or, with target_accuracy < 0, the most accurate with
+// average depth <= budget.
+struct ExitCalibration {
+  ExitRule rule;
+  ExitPoint val;
+  bool reached = true;
+  double val_full_accuracy = 0;  // at max_depth without early exit
+  std::string description;       // e.g. "val accuracy >= 0.9"
+};
+ExitCalibration calibrate_exit_rule(const ExitScores& val, const std::vector<double>& mflops, ExitCriterion criterion,
+                                    double target_accuracy, double budget);
+
+// Accuracy at the deepest exit the scores hold.
+double full_depth_accuracy(const ExitScores& s);
 
 // Sureness threshold that reproduces an ExitPoint's threshold (inverse of the unit change).
 double to_sureness(double threshold, ExitCriterion c);

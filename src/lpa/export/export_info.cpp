@@ -83,6 +83,21 @@ std::string export_info_yaml(const ExportInfo& i) {
     o << YAML::Key << "chosen_value" << YAML::Value << c.value;
     o << YAML::EndMap;
   }
+  if (i.early_exit) {
+    const ExportedExitRule& e = *i.early_exit;
+    o << YAML::Key << "early_exit" << YAML::Value << YAML::BeginMap;
+    o << YAML::Key << "criterion" << YAML::Value << e.criterion;
+    o << YAML::Key << "threshold" << YAML::Value << e.threshold;
+    o << YAML::Key << "rule" << YAML::Value
+      << (e.criterion == "confidence" ? "after each block, a sample stops when its max softmax probability >= threshold"
+                                      : "after each block, a sample stops when its softmax entropy (nats) <= threshold");
+    o << YAML::Key << "calibration" << YAML::Value << e.calibration;
+    o << YAML::Key << "val_accuracy" << YAML::Value << e.val_accuracy;
+    o << YAML::Key << "val_avg_depth" << YAML::Value << e.val_avg_depth;
+    o << YAML::Key << "method" << YAML::Value
+      << "TorchScript: forward_early_exit(x) -> (prediction, sureness, exit_depth); safetensors: exit<l>.* hold exit l's head";
+    o << YAML::EndMap;
+  }
   o << YAML::Key << "lpa_version" << YAML::Value << i.lpa_version;
   o << YAML::Key << "libtorch_version" << YAML::Value << i.libtorch_version;
   o << YAML::EndMap;
@@ -125,6 +140,17 @@ ExportInfo parse_export_info(const std::string& text, const std::string& source)
       Metrics m;
       for (const auto& kv : split.second) m.emplace_back(kv.first.as<std::string>(), kv.second.as<double>());
       i.metrics.emplace_back(split.first.as<std::string>(), m);
+    }
+    if (const YAML::Node e = n["early_exit"]) {
+      ExportedExitRule r;
+      r.criterion = e["criterion"].as<std::string>();
+      if (r.criterion != "confidence" && r.criterion != "entropy")
+        throw UserError(source + ": early_exit.criterion '" + r.criterion + "' is not confidence or entropy");
+      r.threshold = e["threshold"].as<double>();
+      r.calibration = e["calibration"].as<std::string>("");
+      r.val_accuracy = e["val_accuracy"].as<double>(0);
+      r.val_avg_depth = e["val_avg_depth"].as<double>(0);
+      i.early_exit = r;
     }
     i.lpa_version = n["lpa_version"].as<std::string>("");
     i.libtorch_version = n["libtorch_version"].as<std::string>("");

@@ -19,6 +19,15 @@ inline constexpr int kExportFormatVersion = 1;
 inline constexpr const char* kExportInfoKey = "lpa/export.yaml";
 inline constexpr const char* kExportConfigKey = "lpa/config.yaml";
 
+// Early exit carried by an export: every exit up to its depth and the rule that stops a
+// sample, in the criterion's own units (a probability for confidence, nats for entropy).
+struct ExportedExitRule {
+  std::string criterion;  // confidence | entropy
+  double threshold = 0;
+  std::string calibration;  // how the threshold was chosen, for people
+  double val_accuracy = 0, val_avg_depth = 0;
+};
+
 struct ExportInfo {
   std::string file_format;  // torchscript | safetensors
   std::string model_kind;
@@ -34,6 +43,7 @@ struct ExportInfo {
   std::string source_run, checkpoint, experiment;
   std::vector<std::pair<std::string, Metrics>> metrics;  // split -> metrics at `depth`
   std::optional<DepthChoice> choice;                     // --depth auto
+  std::optional<ExportedExitRule> early_exit;            // --early-exit
   std::string lpa_version, libtorch_version;
 };
 

@@ -49,7 +49,8 @@ void ExportedModel::prepare(const DataSpec& spec) {
     throw UserError(path_ + ": the embedded config builds a " + model_->kind() + " of depth " +
                     std::to_string(model_->depth()) + ", not the exported " + info_.model_kind);
   std::map<std::string, torch::Tensor> in_file(tensors_.begin(), tensors_.end());
-  const NamedTensors wanted = truncated_tensors(ExportSource{*model_, cfg_, spec}, info_.depth);
+  const NamedTensors wanted =
+      truncated_tensors(ExportSource{*model_, cfg_, spec}, info_.depth, info_.early_exit.has_value());
   if (wanted.size() != in_file.size())
     throw UserError(path_ + ": holds " + std::to_string(in_file.size()) + " tensors, a depth-" +
                     std::to_string(info_.depth) + " " + info_.model_kind + " needs " +
@@ -72,6 +73,23 @@ torch::Tensor ExportedModel::forward(const torch::Tensor& x) {
   if (script_) return script_->forward({x.to(device_)}).toTensor();
   if (!model_) throw std::runtime_error("ExportedModel::forward before prepare()");
   return model_->forward(x.to(device_), info_.depth);
+}
+
+ExitPredictions ExportedModel::forward_early_exit(const torch::Tensor& x, const std::optional<ExitRule>& rule) {
+  if (!info_.early_exit)
+    throw UserError(path_ + ": exported without early exit (lpa export --early-exit ... carries every exit)");
+  torch::NoGradGuard no_grad;
+  if (script_) {
+    if (rule && (to_string(rule->criterion) != info_.early_exit->criterion || rule->threshold != info_.early_exit->threshold))
+      throw UserError(path_ + ": a TorchScript export runs the rule compiled into it (" + info_.early_exit->criterion +
+                      " " + std::to_string(info_.early_exit->threshold) +
+                      "); for another rule use the safetensors export or --run");
+    auto out = script_->get_method("forward_early_exit")({x.to(device_)}).toTuple()->elements();
+    return {out.at(0).toTensor(), out.at(1).toTensor(), out.at(2).toTensor()};
+  }
+  if (!model_) throw std::runtime_error("ExportedModel::forward_early_exit before prepare()");
+  const ExitRule stored{parse_exit_criterion(info_.early_exit->criterion), info_.early_exit->threshold};
+  return early_exit_forward(*model_, x.to(device_), info_.depth, rule ? *rule : stored);
 }
 
 }  // namespace lpa

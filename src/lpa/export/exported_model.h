@@ -7,6 +7,7 @@
 
 #include "lpa/config/config.h"
 #include "lpa/data/dataset.h"
+#include "lpa/eval/early_exit.h"
 #include "lpa/export/export_info.h"
 #include "lpa/models/depthwise_model.h"
 
@@ -25,6 +26,11 @@ class ExportedModel {
   // it (UserError when names or shapes do not match). TorchScript needs nothing.
   void prepare(const DataSpec& spec);
   torch::Tensor forward(const torch::Tensor& x);  // no gradients
+  // Early exit at the rule the export carries (info().early_exit; UserError when it has none).
+  // TorchScript runs its forward_early_exit method; safetensors the rebuilt model with
+  // early_exit_forward. `rule` replaces the stored rule (safetensors only: a TorchScript
+  // module has its rule compiled in).
+  ExitPredictions forward_early_exit(const torch::Tensor& x, const std::optional<ExitRule>& rule = std::nullopt);
 
  private:
   std::string path_;

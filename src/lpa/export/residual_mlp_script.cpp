@@ -32,15 +32,19 @@ std::string block_source(MlpBlockImpl& b) {
 
 }  // namespace
 
-ScriptPlan plan_residual_mlp(const ExportSource& src, int64_t depth) {
+ScriptPlan plan_residual_mlp(const ExportSource& src, int64_t depth, bool with_exits) {
   DepthwiseModel& model = src.model;
   const std::string stem =
       "def forward(self, x):\n"
       "    return torch.linear(torch.flatten(x, 1), self.weight, self.bias)\n";
-  return chain_plan(
+  ScriptPlan plan = chain_plan(
       model, depth, stem,
       [&](int64_t l) { return block_source(dynamic_cast<MlpBlockImpl&>(model.block_module(l))); },
       kLinear);
+  if (with_exits)
+    for (int64_t l = 1; l < depth; ++l)
+      plan.exits.push_back(script_part("exit" + std::to_string(l), model.head_module(l), kLinear));
+  return plan;
 }
 
 }  // namespace lpa

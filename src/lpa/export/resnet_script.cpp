@@ -57,16 +57,13 @@ std::string block_source(BasicBlockImpl& b) {
   return s.str();
 }
 
-}  // namespace
-
-ScriptPlan plan_resnet(const ExportSource& src, int64_t depth) {
-  DepthwiseModel& model = src.model;
-  auto& stem = dynamic_cast<ResNetStemImpl&>(model.stem_module());
+// The head of depth `depth` as the piece `name`: its linear layer and, where the head has
+// per-exit norms, the one of this exit.
+ScriptPart head_part(DepthwiseModel& model, int64_t depth, const std::string& name) {
   auto& head = dynamic_cast<ResNetHeadImpl&>(model.head_module(depth));
-  ScriptPlan plan = chain_plan(
-      model, depth, stem_source(stem),
-      [&](int64_t l) { return block_source(dynamic_cast<BasicBlockImpl&>(model.block_module(l))); }, "");
-  ScriptPart& h = plan.parts.back();
+  ScriptPart h;
+  h.name = name;
+  h.module = &head;
   h.only.emplace_back("fc", head.fc.get());
   std::string z = "h";
   if (!head.norms.empty()) {
@@ -80,6 +77,20 @@ ScriptPlan plan_resnet(const ExportSource& src, int64_t depth) {
   }
   h.source = "def forward(self, h):\n    return torch.linear(torch.mean(" + z +
              ", [2, 3]), self.fc.weight, self.fc.bias)\n";
+  return h;
+}
+
+}  // namespace
+
+ScriptPlan plan_resnet(const ExportSource& src, int64_t depth, bool with_exits) {
+  DepthwiseModel& model = src.model;
+  auto& stem = dynamic_cast<ResNetStemImpl&>(model.stem_module());
+  ScriptPlan plan = chain_plan(
+      model, depth, stem_source(stem),
+      [&](int64_t l) { return block_source(dynamic_cast<BasicBlockImpl&>(model.block_module(l))); }, "");
+  plan.parts.back() = head_part(model, depth, "head");
+  if (with_exits)
+    for (int64_t l = 1; l < depth; ++l) plan.exits.push_back(head_part(model, l, "exit" + std::to_string(l)));
   return plan;
 }
 

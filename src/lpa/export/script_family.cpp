@@ -25,18 +25,20 @@ ScriptPlan chain_plan(DepthwiseModel& model, int64_t depth, const std::string& s
                       const std::string& head_source) {
   model.check_depth(depth);
   ScriptPlan plan;
-  auto part = [](std::string name, torch::nn::Module& m, std::string source) {
-    ScriptPart p;
-    p.name = std::move(name);
-    p.module = &m;
-    p.source = std::move(source);
-    return p;
-  };
+  const auto part = script_part;
   plan.parts.push_back(part("stem", model.stem_module(), stem_source));
   for (int64_t l = 1; l <= depth; ++l)
     plan.parts.push_back(part("block" + std::to_string(l), model.block_module(l), block_source(l)));
   plan.parts.push_back(part("head", model.head_module(depth), head_source));
   return plan;
+}
+
+ScriptPart script_part(std::string name, torch::nn::Module& module, std::string source) {
+  ScriptPart p;
+  p.name = std::move(name);
+  p.module = &module;
+  p.source = std::move(source);
+  return p;
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> part_tensors(const ScriptPart& part) {

@@ -39,15 +39,36 @@ struct ScriptPart {
   std::vector<std::pair<std::string, torch::Tensor>> extra_buffers;
 };
 
+// How the top-level early-exit method reaches the pieces. The default is the standard chain.
+struct ExitCalls {
+  // Source lines (indented 4) that turn the input x into h and the state below.
+  std::string prologue = "    h = self.stem.forward(x)\n";
+  // Variables besides h that hold one row per sample and follow the samples that go on
+  // (a Transformer classifier's padding and attention masks).
+  std::vector<std::string> state;
+  std::function<std::string(int64_t)> block = [](int64_t l) {
+    return "self.block" + std::to_string(l) + ".forward(h)";
+  };
+  // The logits of the exit piece named `part` (exit<l> or head) on h.
+  std::function<std::string(const std::string&)> exit = [](const std::string& part) {
+    return "self." + part + ".forward(h)";
+  };
+};
+
 struct ScriptPlan {
   std::vector<ScriptPart> parts;
   // Source of the top-level methods; empty = the standard chain
   //   h = self.stem.forward(x); h = self.block1.forward(h); ...; return self.head.forward(h)
   // (methods are called by name: source compiled from C++ cannot call a submodule directly)
   std::string source;
+  // With exits requested: exit<l> for l = 1..depth-1, each the head of depth l written as the
+  // family writes its head, and the calls an early-exit method makes.
+  std::vector<ScriptPart> exits;
+  ExitCalls exit_calls;
 };
 
-using ScriptPlanner = std::function<ScriptPlan(const ExportSource& source, int64_t depth)>;
+// `with_exits`: also plan exit<l> for l < depth (early-exit exports).
+using ScriptPlanner = std::function<ScriptPlan(const ExportSource& source, int64_t depth, bool with_exits)>;
 
 // The planner for model.kind(); UserError when the family has none.
 const ScriptPlanner& script_planner(const std::string& kind);
@@ -58,6 +79,9 @@ ScriptPlan chain_plan(DepthwiseModel& model, int64_t depth, const std::string& s
                       const std::function<std::string(int64_t)>& block_source,
                       const std::string& head_source);
 
+// One piece holding all of `module`.
+ScriptPart script_part(std::string name, torch::nn::Module& module, std::string source);
+
 // A float as TorchScript source text that parses back to the same double.
 std::string script_float(double v);
 
@@ -65,8 +89,8 @@ std::string script_float(double v);
 std::vector<std::pair<std::string, torch::Tensor>> part_tensors(const ScriptPart& part);
 
 // Planners, one per family file.
-ScriptPlan plan_residual_mlp(const ExportSource& src, int64_t depth);     // residual_mlp_script.cpp
-ScriptPlan plan_resnet(const ExportSource& src, int64_t depth);           // resnet_script.cpp
-ScriptPlan plan_transformer(const ExportSource& src, int64_t depth);      // transformer_script.cpp
+ScriptPlan plan_residual_mlp(const ExportSource& src, int64_t depth, bool with_exits);  // residual_mlp_script.cpp
+ScriptPlan plan_resnet(const ExportSource& src, int64_t depth, bool with_exits);        // resnet_script.cpp
+ScriptPlan plan_transformer(const ExportSource& src, int64_t depth, bool with_exits);   // transformer_script.cpp
 
 }  // namespace lpa

@@ -50,29 +50,82 @@ std::string chain_source(const ScriptPlan& plan) {
 }
 
 void define_or_explain(torch::jit::Module& m, const std::string& source, const std::string& what) {
+  auto explain = [&](const std::string& why) {
+    // The generated source is ours: a failure here is a bug of the family's exporter.
+    // One line (main prints the first line of internal errors), source included.
+    std::string msg = "TorchScript source of " + what + " does not compile: " + why + " -- source: " + source;
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    return std::runtime_error(msg);
+  };
   try {
     m.define(source);
   } catch (const c10::Error& e) {
-    // The generated source is ours: a failure here is a bug of the family's exporter.
-    // One line (main prints the first line of internal errors), source included.
-    std::string msg = std::string("TorchScript source of ") + what + " does not compile: " +
-                      e.what_without_backtrace() + " -- source: " + source;
-    std::replace(msg.begin(), msg.end(), '\n', ' ');
-    throw std::runtime_error(msg);
+    throw explain(e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    // The script compiler's own errors (torch::jit::ErrorReport) start with a newline.
+    throw explain(e.what());
   }
+}
+
+// The samples still running are rows[go]; the others keep what they got at this exit. Sureness
+// is computed in float64 from the logits as eval/early_exit.cpp does, so the same logits give
+// the same decisions in lpa and in the exported module.
+std::string early_exit_source(const ScriptPlan& plan, int64_t depth, const ExportedExitRule& rule) {
+  const ExitCalls& c = plan.exit_calls;
+  const bool confidence = rule.criterion == "confidence";
+  // No Python resolver: dtypes as their integer codes.
+  const std::string f32 = std::to_string(static_cast<int>(torch::kFloat)),
+                    f64 = std::to_string(static_cast<int>(torch::kDouble)),
+                    i64 = std::to_string(static_cast<int>(torch::kLong));
+  auto sure = [&](const std::string& indent) {
+    std::string s = indent + "logp = torch.log_softmax(logits.to(" + f64 + "), 1)\n";
+    if (confidence) s += indent + "s = torch.exp(torch.amax(logp, [1]))\n";
+    else s += indent + "s = -(torch.exp(logp) * logp).sum(1)\n";
+    return s;
+  };
+  std::ostringstream s;
+  s << "def forward_early_exit(self, x):\n" << c.prologue
+    << "    n = h.size(0)\n"
+    << "    rows = torch.arange(n, device=h.device)\n"
+    << "    prediction = torch.zeros([n], dtype=" << i64 << ", device=h.device)\n"
+    << "    sureness = torch.zeros([n], dtype=" << f32 << ", device=h.device)\n"
+    << "    exit_depth = torch.full([n], " << depth << ", dtype=" << i64 << ", device=h.device)\n";
+  for (int64_t l = 1; l < depth; ++l) {
+    s << "    h = " << c.block(l) << "\n"
+      << "    logits = " << c.exit("exit" + std::to_string(l)) << "\n"
+      << sure("    ")
+      << "    stop = s " << (confidence ? ">= " : "<= ") << script_float(rule.threshold) << "\n"
+      << "    done = rows[stop]\n"
+      << "    prediction[done] = logits.argmax(1)[stop]\n"
+      << "    sureness[done] = s[stop].to(" << f32 << ")\n"
+      << "    exit_depth[done] = " << l << "\n"
+      << "    go = stop.logical_not()\n"
+      << "    rows = rows[go]\n"
+      << "    h = h[go]\n";
+    for (const auto& v : c.state) s << "    " << v << " = " << v << "[go]\n";
+    s << "    if rows.numel() == 0:\n        return prediction, sureness, exit_depth\n";
+  }
+  s << "    h = " << c.block(depth) << "\n"
+    << "    logits = " << c.exit("head") << "\n"
+    << sure("    ")
+    << "    prediction[rows] = logits.argmax(1)\n"
+    << "    sureness[rows] = s.to(" << f32 << ")\n"
+    << "    return prediction, sureness, exit_depth\n";
+  return s.str();
 }
 
 }  // namespace
 
-torch::jit::Module build_truncated_script(const ExportSource& src, int64_t depth) {
+torch::jit::Module build_truncated_script(const ExportSource& src, int64_t depth, const ExportedExitRule* early_exit) {
   DepthwiseModel& model = src.model;
   model.check_depth(depth);
-  const ScriptPlan plan = script_planner(model.kind())(src, depth);
+  const ScriptPlan plan = script_planner(model.kind())(src, depth, early_exit != nullptr);
   auto cu = std::make_shared<torch::jit::CompilationUnit>();
   // Python names its script classes __torch__.*; the importer resolves only that namespace.
   const std::string root = "__torch__.lpa_export." + model.kind();
   torch::jit::Module top = empty_module(root + ".Depth" + std::to_string(depth), cu);
-  for (const auto& part : plan.parts) {
+  for (const auto* parts : {&plan.parts, &plan.exits})
+    for (const auto& part : *parts) {
     torch::jit::Module piece = part.only.empty() ? mirror(*part.module, root + "." + part.name, cu)
                                                  : empty_module(root + "." + part.name, cu);
     for (const auto& [name, m] : part.only)
@@ -80,18 +133,21 @@ torch::jit::Module build_truncated_script(const ExportSource& src, int64_t depth
     for (const auto& [name, t] : part.extra_buffers) piece.register_buffer(name, frozen_copy(t));
     define_or_explain(piece, part.source, model.kind() + " " + part.name);
     top.register_module(part.name, piece);
-  }
+    }
   define_or_explain(top, plan.source.empty() ? chain_source(plan) : plan.source, model.kind() + " (top)");
+  if (early_exit)
+    define_or_explain(top, early_exit_source(plan, depth, *early_exit), model.kind() + " (early exit)");
   top.eval();
   return top;
 }
 
-NamedTensors truncated_tensors(const ExportSource& src, int64_t depth) {
+NamedTensors truncated_tensors(const ExportSource& src, int64_t depth, bool with_exits) {
   src.model.check_depth(depth);
-  const ScriptPlan plan = script_planner(src.model.kind())(src, depth);
+  const ScriptPlan plan = script_planner(src.model.kind())(src, depth, with_exits);
   NamedTensors out;
-  for (const auto& part : plan.parts)
-    for (const auto& [name, t] : part_tensors(part)) out.emplace_back(part.name + "." + name, t);
+  for (const auto* parts : {&plan.parts, &plan.exits})
+    for (const auto& part : *parts)
+      for (const auto& [name, t] : part_tensors(part)) out.emplace_back(part.name + "." + name, t);
   return out;
 }
 

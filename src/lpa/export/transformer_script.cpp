@@ -66,7 +66,7 @@ std::string block_source(TransformerBlockImpl& b) {
 
 }  // namespace
 
-ScriptPlan plan_transformer(const ExportSource& src, int64_t depth) {
+ScriptPlan plan_transformer(const ExportSource& src, int64_t depth, bool with_exits) {
   DepthwiseModel& model = src.model;
   const ModelSection& c = src.cfg.model;
   const bool lm = src.spec.task == Task::language_model;
@@ -79,47 +79,61 @@ ScriptPlan plan_transformer(const ExportSource& src, int64_t depth) {
   if (!rotary) stem << "    h = h + torch.embedding(self.positions.weight, torch.arange(tokens.size(1), device=tokens.device))\n";
   stem << "    return h\n";
 
-  auto& head = dynamic_cast<TransformerHeadImpl&>(model.head_module(depth));
-  std::ostringstream hs;
-  if (lm) {
-    hs << "def forward(self, h" << (tied ? ", tied" : "") << "):\n"
-       << "    z = " << layer_norm("self.ln", *head.ln, "h") << "\n"
-       << "    return " << (tied ? "torch.linear(z, tied)" : linear("self.proj", *head.proj, "z")) << "\n";
-  } else {
-    hs << "def forward(self, h, keep):\n"
-       << "    z = " << layer_norm("self.ln", *head.ln, "h") << "\n";
-    if (c.pool == "cls") {
-      hs << "    pooled = z.select(1, 0)\n";
+  // Every exit's head has the same code: final LayerNorm, then the projection (language
+  // model) or pooling and the projection (classifier).
+  auto head_source = [&](int64_t l) {
+    auto& head = dynamic_cast<TransformerHeadImpl&>(model.head_module(l));
+    std::ostringstream hs;
+    if (lm) {
+      hs << "def forward(self, h" << (tied ? ", tied" : "") << "):\n"
+         << "    z = " << layer_norm("self.ln", *head.ln, "h") << "\n"
+         << "    return " << (tied ? "torch.linear(z, tied)" : linear("self.proj", *head.proj, "z")) << "\n";
     } else {
-      hs << "    m = keep.unsqueeze(-1).to(z.dtype)\n    pooled = (z * m).sum(1) / m.sum(1)\n";
+      hs << "def forward(self, h, keep):\n"
+         << "    z = " << layer_norm("self.ln", *head.ln, "h") << "\n";
+      if (c.pool == "cls") {
+        hs << "    pooled = z.select(1, 0)\n";
+      } else {
+        hs << "    m = keep.unsqueeze(-1).to(z.dtype)\n    pooled = (z * m).sum(1) / m.sum(1)\n";
+      }
+      hs << "    return " << linear("self.proj", *head.proj, "pooled") << "\n";
     }
-    hs << "    return " << linear("self.proj", *head.proj, "pooled") << "\n";
-  }
+    return hs.str();
+  };
 
   ScriptPlan plan = chain_plan(
       model, depth, stem.str(),
       [&](int64_t l) { return block_source(dynamic_cast<TransformerBlockImpl&>(model.block_module(l))); },
-      hs.str());
+      head_source(depth));
+  if (with_exits)
+    for (int64_t l = 1; l < depth; ++l)
+      plan.exits.push_back(script_part("exit" + std::to_string(l), model.head_module(l), head_source(l)));
 
-  std::ostringstream top;
-  top << "def forward(self, x):\n    tokens = x.to(" << kLong << ")\n";
+  std::ostringstream top, prologue;
+  prologue << "    tokens = x.to(" << kLong << ")\n";
   if (lm) {
-    top << "    pos = torch.arange(tokens.size(1), device=tokens.device)\n"
-        << "    allowed = pos.unsqueeze(1) >= pos.unsqueeze(0)\n";
+    prologue << "    pos = torch.arange(tokens.size(1), device=tokens.device)\n"
+             << "    allowed = pos.unsqueeze(1) >= pos.unsqueeze(0)\n";
   } else {
-    top << "    used = int(tokens.ne(" << kPadToken << ").sum(1).max())\n"
-        << "    tokens = torch.cat([torch.full_like(tokens.narrow(1, 0, 1), " << kClsToken
-        << "), tokens.narrow(1, 0, used)], 1)\n"
-        << "    keep = tokens.ne(" << kPadToken << ")\n"
-        << "    allowed = keep.view([tokens.size(0), 1, 1, tokens.size(1)])\n";
+    prologue << "    used = int(tokens.ne(" << kPadToken << ").sum(1).max())\n"
+             << "    tokens = torch.cat([torch.full_like(tokens.narrow(1, 0, 1), " << kClsToken
+             << "), tokens.narrow(1, 0, used)], 1)\n"
+             << "    keep = tokens.ne(" << kPadToken << ")\n"
+             << "    allowed = keep.view([tokens.size(0), 1, 1, tokens.size(1)])\n";
     if (c.causal)
-      top << "    pos = torch.arange(tokens.size(1), device=tokens.device)\n"
-          << "    allowed = allowed.logical_and(pos.unsqueeze(1) >= pos.unsqueeze(0))\n";
+      prologue << "    pos = torch.arange(tokens.size(1), device=tokens.device)\n"
+               << "    allowed = allowed.logical_and(pos.unsqueeze(1) >= pos.unsqueeze(0))\n";
   }
-  top << "    h = self.stem.forward(tokens)\n";
+  prologue << "    h = self.stem.forward(tokens)\n";
+  top << "def forward(self, x):\n" << prologue.str();
   for (int64_t l = 1; l <= depth; ++l) top << "    h = self.block" << l << ".forward(h, allowed)\n";
   if (lm) top << "    return self.head.forward(h" << (tied ? ", self.stem.tokens.weight" : "") << ")\n";
   else top << "    return self.head.forward(h, keep)\n";
+  // Early exit is for classifiers: the masks are per sample and follow the samples that go on.
+  plan.exit_calls.prologue = prologue.str();
+  plan.exit_calls.state = {"keep", "allowed"};
+  plan.exit_calls.block = [](int64_t l) { return "self.block" + std::to_string(l) + ".forward(h, allowed)"; };
+  plan.exit_calls.exit = [](const std::string& part) { return "self." + part + ".forward(h, keep)"; };
   plan.source = top.str();
   return plan;
 }

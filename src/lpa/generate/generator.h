@@ -25,7 +25,10 @@ struct GenerationResult {
   int64_t prompt_tokens = 0;
   double prefill_seconds = 0, decode_seconds = 0;
   int64_t refills = 0;  // times the window was full and re-read
+  // Self-speculative decoding: draft tokens proposed and kept, and verifier passes.
+  int64_t drafted = 0, accepted = 0, verify_passes = 0;
   double tokens_per_second() const { return decode_seconds > 0 ? tokens / decode_seconds : 0.0; }
+  double acceptance_rate() const { return drafted > 0 ? static_cast<double>(accepted) / drafted : 0.0; }
 };
 
 // Throws UserError for an empty prompt or a depth out of range.

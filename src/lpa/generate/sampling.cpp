@@ -6,13 +6,26 @@
 
 namespace lpa {
 
-torch::Tensor sample_next(const torch::Tensor& logits, const SamplingOptions& o, at::Generator& gen) {
+namespace {
+
+void check(const SamplingOptions& o) {
   if (o.temperature < 0) throw UserError("--temperature must be >= 0");
   if (o.top_k < 0) throw UserError("--top-k must be >= 0");
   if (!(o.top_p > 0 && o.top_p <= 1)) throw UserError("--top-p must be in (0, 1]");
-  torch::Tensor l = logits.detach().to(torch::kCPU, torch::kFloat32);
-  if (o.temperature == 0) return l.argmax(1);
-  l = l / o.temperature;
+}
+
+}  // namespace
+
+torch::Tensor sample_next(const torch::Tensor& logits, const SamplingOptions& o, at::Generator& gen) {
+  check(o);
+  if (o.temperature == 0) return logits.detach().to(torch::kCPU, torch::kFloat32).argmax(1);
+  return torch::multinomial(next_token_probabilities(logits, o), 1, false, gen).squeeze(1);
+}
+
+torch::Tensor next_token_probabilities(const torch::Tensor& logits, const SamplingOptions& o) {
+  check(o);
+  if (o.temperature == 0) throw std::logic_error("next_token_probabilities: greedy decoding has no distribution");
+  torch::Tensor l = logits.detach().to(torch::kCPU, torch::kFloat32) / o.temperature;
   const float neg_inf = -std::numeric_limits<float>::infinity();
   const int64_t v = l.size(1);
   if (o.top_k > 0 && o.top_k < v) {
@@ -27,7 +40,7 @@ torch::Tensor sample_next(const torch::Tensor& logits, const SamplingOptions& o,
     torch::Tensor drop = torch::zeros_like(drop_sorted).scatter(1, std::get<1>(sorted), drop_sorted);
     l = l.masked_fill(drop, neg_inf);
   }
-  return torch::multinomial(torch::softmax(l, 1), 1, false, gen).squeeze(1);
+  return torch::softmax(l, 1);
 }
 
 }  // namespace lpa

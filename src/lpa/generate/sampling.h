@@ -15,4 +15,8 @@ struct SamplingOptions {
 torch::Tensor sample_next(const torch::Tensor& logits, const SamplingOptions& options,
                           at::Generator& generator);
 
+// The distribution sample_next draws from (temperature > 0): float32 [B, V] on the CPU,
+// tokens filtered out by top-k / top-p at 0. Speculative sampling compares two of them.
+torch::Tensor next_token_probabilities(const torch::Tensor& logits, const SamplingOptions& options);
+
 }  // namespace lpa

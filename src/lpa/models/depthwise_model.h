@@ -55,8 +55,16 @@ class DepthwiseModel : public torch::nn::Module {
   // all-reduce (models/batch_norm.h). Models without such layers ignore it.
   virtual void synchronise_batch_norm(std::function<void(std::vector<torch::Tensor>&)> /*all_reduce_sum*/) {}
 
+  // Early exit drops the samples that are done: the per-sample state stem() recorded for the
+  // batch (a Transformer classifier's padding and attention masks) keeps only the rows
+  // `rows` (int64 indices into the current batch) for the blocks and heads that follow.
+  virtual void keep_samples(const torch::Tensor& /*rows*/) {}
+
   // Forward FLOPs (multiply-adds x 2) per sample of the model truncated at `depth`.
   virtual double flops_per_sample(int64_t depth) const = 0;
+  // Of those, the head of depth `depth` alone: what an early-exit model pays again at every
+  // exit it tries.
+  virtual double head_flops_per_sample(int64_t depth) const = 0;
 
   // All predictions up to max_depth in ONE pass: the cost of one forward plus the heads.
   std::vector<torch::Tensor> forward_all(const torch::Tensor& x, int64_t max_depth,

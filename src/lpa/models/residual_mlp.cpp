@@ -59,8 +59,10 @@ torch::nn::Module& ResidualMlp::head_module(int64_t l) { return *heads_.at(share
 
 double ResidualMlp::flops_per_sample(int64_t d) const {
   const double w = static_cast<double>(width_);
-  return 2.0 * in_ * w + d * (2.0 * 2.0 * w * w) + 2.0 * w * out_;
+  return 2.0 * in_ * w + d * (2.0 * 2.0 * w * w) + head_flops_per_sample(d);
 }
+
+double ResidualMlp::head_flops_per_sample(int64_t) const { return 2.0 * static_cast<double>(width_) * out_; }
 
 ModelPtr make_residual_mlp(const ExperimentConfig& cfg, const DataSpec& spec) {
   int64_t in = 1;

@@ -32,6 +32,7 @@ class ResidualMlp : public DepthwiseModel {
   torch::nn::Module& block_module(int64_t l) override { return *blocks_.at(l - 1); }
   torch::nn::Module& head_module(int64_t l) override;
   double flops_per_sample(int64_t depth) const override;
+  double head_flops_per_sample(int64_t depth) const override;
 
  private:
   int64_t in_, out_, width_;

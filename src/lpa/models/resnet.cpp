@@ -161,6 +161,11 @@ double ResNet::flops_per_sample(int64_t d) const {
   return f + head_flops_[d - 1];
 }
 
+double ResNet::head_flops_per_sample(int64_t d) const {
+  check_depth(d);
+  return head_flops_[d - 1];
+}
+
 ModelPtr make_resnet(const ExperimentConfig& cfg, const DataSpec& spec) {
   if (spec.task != Task::classification)
     throw UserError(cfg.where("model.type") + ": resnet is a classifier; data.type " +

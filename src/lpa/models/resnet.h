@@ -73,6 +73,7 @@ class ResNet : public DepthwiseModel {
   // Convolutions and the linear head, 2 FLOPs per multiply-add; BN, activations and pooling
   // (a few elementwise ops per activation, < 2% for ResNet-20) are not counted.
   double flops_per_sample(int64_t depth) const override;
+  double head_flops_per_sample(int64_t depth) const override;
   void synchronise_batch_norm(TensorAllReduce all_reduce_sum) override;
 
   const ResNetLayout& layout() const { return layout_; }

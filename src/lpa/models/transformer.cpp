@@ -96,6 +96,12 @@ torch::Tensor Transformer::stem(const torch::Tensor& x) {
   return embed(tokens, 0);
 }
 
+void Transformer::keep_samples(const torch::Tensor& rows) {
+  // The language model's causal mask is [T, T], shared by every row: nothing to select.
+  if (keep_.defined()) keep_ = keep_.index_select(0, rows);
+  if (allowed_.defined() && allowed_.dim() == 4) allowed_ = allowed_.index_select(0, rows);
+}
+
 torch::Tensor Transformer::block(int64_t l, const torch::Tensor& h) {
   return blocks_.at(l - 1)->forward(h, allowed_, angles_);
 }
@@ -130,15 +136,45 @@ torch::Tensor Transformer::decode(const torch::Tensor& tokens, int64_t d, KvCach
   }
   if (static_cast<int64_t>(cache.k.size()) != d)
     throw std::logic_error("a KV cache serves the depth it was filled at");
-  const int64_t t = tokens.size(1), offset = cache.length;
-  torch::Tensor h = embed(tokens.to(torch::kLong), offset);
+  const int64_t offset = cache.length;
+  torch::Tensor h = decode_blocks(embed_tokens(tokens, offset), 1, d, cache, offset);
+  cache.length += tokens.size(1);
+  return head(d, h);
+}
+
+torch::Tensor Transformer::embed_tokens(const torch::Tensor& tokens, int64_t offset) {
+  return embed(tokens.to(torch::kLong), offset);
+}
+
+torch::Tensor Transformer::decode_blocks(torch::Tensor h, int64_t from, int64_t to, KvCache& cache, int64_t offset) {
+  if (!lm_) throw std::logic_error("decode_blocks() is for language models");
+  if (from < 1 || to > static_cast<int64_t>(cache.k.size()) || from > to)
+    throw std::logic_error("decode_blocks: blocks out of the cache's range");
+  const int64_t t = h.size(1);
   // New query i sits at offset + i and sees every key up to there; one token sees them all.
   torch::Tensor allowed;
-  if (t > 1) allowed = torch::ones({t, offset + t}, tokens.options().dtype(torch::kBool)).tril(offset);
-  const RotaryAngles angles = angles_for(t, offset, tokens.device());
-  for (int64_t l = 1; l <= d; ++l) h = blocks_[l - 1]->forward(h, allowed, angles, &cache.k[l - 1], &cache.v[l - 1]);
-  cache.length += t;
-  return head(d, h);
+  if (t > 1) allowed = torch::ones({t, offset + t}, h.options().dtype(torch::kBool)).tril(offset);
+  const RotaryAngles angles = angles_for(t, offset, h.device());
+  for (int64_t l = from; l <= to; ++l) {
+    if (cached_positions(cache, l) != offset) throw std::logic_error("decode_blocks: a block's cache is not at the offset");
+    h = blocks_[l - 1]->forward(h, allowed, angles, &cache.k[l - 1], &cache.v[l - 1]);
+  }
+  return h;
+}
+
+int64_t cached_positions(const KvCache& cache, int64_t l) {
+  const torch::Tensor& k = cache.k.at(l - 1);
+  return k.defined() ? k.size(2) : 0;
+}
+
+void truncate_kv_cache(KvCache& cache, int64_t length) {
+  for (size_t i = 0; i < cache.k.size(); ++i) {
+    if (cache.k[i].defined() && cache.k[i].size(2) > length) {
+      cache.k[i] = cache.k[i].narrow(2, 0, length);
+      cache.v[i] = cache.v[i].narrow(2, 0, length);
+    }
+  }
+  cache.length = std::min(cache.length, length);
 }
 
 double Transformer::flops_per_sample(int64_t d) const {
@@ -146,8 +182,12 @@ double Transformer::flops_per_sample(int64_t d) const {
   const double hidden = std::max<double>(1.0, std::llround(w * mlp_ratio_));
   // Per token and block: qkv + output projections, the MLP, and attention scores + mixing.
   const double per_block = t * (2.0 * (4.0 * w * w + 2.0 * w * hidden) + 4.0 * t * w);
-  const double head = lm_ ? t * 2.0 * w * outputs_ : 2.0 * w * outputs_;
-  return d * per_block + head;
+  return d * per_block + head_flops_per_sample(d);
+}
+
+double Transformer::head_flops_per_sample(int64_t) const {
+  const double w = static_cast<double>(d_);
+  return lm_ ? static_cast<double>(context_) * 2.0 * w * outputs_ : 2.0 * w * outputs_;
 }
 
 ModelPtr make_transformer(const ExperimentConfig& cfg, const DataSpec& spec) {

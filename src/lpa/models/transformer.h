@@ -16,8 +16,13 @@ constexpr int64_t kClsToken = 257;  // classifier inputs: bytes 0..255, padding 
 // step of the model rather than a pass over the whole prefix.
 struct KvCache {
   std::vector<torch::Tensor> k, v;  // per block: [B, heads, length, head_dim]
-  int64_t length = 0;               // tokens cached
+  int64_t length = 0;               // tokens cached (decode(); blocks may differ in between)
 };
+
+// Positions held by block l's cache (0 when it is empty).
+int64_t cached_positions(const KvCache& cache, int64_t l);
+// Keeps only the first `length` positions of every block's cache (rejected draft tokens).
+void truncate_kv_cache(KvCache& cache, int64_t length);
 
 // Final LayerNorm and, unless the LM head is tied to the embedding, a linear projection.
 struct TransformerHeadImpl : torch::nn::Module {
@@ -44,6 +49,8 @@ class Transformer : public DepthwiseModel {
   torch::nn::Module& block_module(int64_t l) override { return *blocks_.at(l - 1); }
   torch::nn::Module& head_module(int64_t l) override;
   double flops_per_sample(int64_t depth) const override;
+  double head_flops_per_sample(int64_t depth) const override;
+  void keep_samples(const torch::Tensor& rows) override;
 
   bool language_model() const { return lm_; }
   int64_t context_length() const { return context_; }  // positions it was trained on
@@ -51,6 +58,13 @@ class Transformer : public DepthwiseModel {
   // Language models: logits [B, t, V] of the model truncated at `depth` for `tokens` [B, t]
   // that continue the sequence held in `cache` (empty to start). Appends to the cache.
   torch::Tensor decode(const torch::Tensor& tokens, int64_t depth, KvCache& cache);
+
+  // The pieces of decode() for self-speculative decoding, where the first blocks run ahead of
+  // the others: the embedding of tokens [B, t] at positions offset.., and blocks from..to over
+  // hidden states h [B, t, d] at positions offset.., each block attending to its own cache
+  // (holding exactly `offset` positions, cache.k sized to depth()) and appending to it.
+  torch::Tensor embed_tokens(const torch::Tensor& tokens, int64_t offset);
+  torch::Tensor decode_blocks(torch::Tensor h, int64_t from, int64_t to, KvCache& cache, int64_t offset);
 
  private:
   torch::Tensor embed(const torch::Tensor& tokens, int64_t offset);
