@@ -183,13 +183,21 @@ ExitPredictions early_exit_forward(DepthwiseModel& model, const torch::Tensor& x
     const torch::Tensor logits = model.head(l, h);
     const torch::Tensor s = sureness(logits, criterion);
     const torch::Tensor stop = s.ge(to_sureness(rule->threshold, criterion)).to(h.device());
+    // One host read per block; the index work only where some, but not all, samples stop
+    // (at batch 1 a block either ends the sample or leaves it whole).
+    const int64_t stopping = stop.sum().item<int64_t>();
+    if (stopping == 0) continue;
+    if (stopping == rows.numel()) {
+      out.prediction.index_put_({rows}, logits.argmax(1));
+      out.sureness.index_put_({rows}, reported(s).to(h.device()));
+      out.exit_depth.index_put_({rows}, l);
+      return out;
+    }
     const torch::Tensor done = rows.index({stop});
-    if (done.numel() == 0) continue;
     out.prediction.index_put_({done}, logits.argmax(1).index({stop}));
     out.sureness.index_put_({done}, reported(s).to(h.device()).index({stop}));
     out.exit_depth.index_put_({done}, l);
     const torch::Tensor go = stop.logical_not().nonzero().squeeze(1);
-    if (go.numel() == 0) return out;
     rows = rows.index_select(0, go);
     h = h.index_select(0, go);
     model.keep_samples(go);
