@@ -28,11 +28,13 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # (scripts/slurm/local-cluster.sh); --no-install-recommends keeps it to a few packages.
 # librsvg2-bin (rsvg-convert): the plot tests render lpa's SVGs to prove them valid.
 # python3-yaml: scripts/bench/peers.sh reads the config lpa resolves for each benchmark run.
+# python3-onnx: tests/python/test_lpa_torch.py checks that python/lpa_torch.py's modules pass
+# torch.onnx.export and onnx.checker (torch exports ONNX without it, but cannot check it).
 PACKAGES=(
   g++ cmake make git pkg-config ca-certificates
   libtorch-dev libopenblas0-openmp libgloo-dev
   libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2 zlib1g-dev
-  python3 python3-torch python3-numpy python3-yaml
+  python3 python3-torch python3-onnx python3-numpy python3-yaml
   dataset-fashion-mnist
   munge slurmctld slurmd slurm-client
   librsvg2-bin
