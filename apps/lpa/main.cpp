@@ -92,6 +92,7 @@ int dispatch(int argc, char** argv) {
   b->add_option("--draft-tokens", bench.draft_tokens, "speculative: tokens drafted per step, e.g. 1,2,4,8");
   b->add_option("--prompt", bench.prompt, "speculative: prompt (default: the start of the test split)");
   b->add_option("--max-tokens", bench.max_tokens, "speculative: tokens generated per run (default 256)");
+  b->add_option("--temperature", bench.temperature, "speculative: 0 = greedy, checked byte for byte (default); > 0 sampled");
 
   lpa::cli::ConfigOptions config;
   auto* c = app.add_subcommand("config", "print the resolved config");

@@ -90,6 +90,16 @@ TEST_CASE("cli images: residual_mlp on flattened CIFAR-10 files") {
   auto per = read_csv(run + "/per_depth.csv");
   REQUIRE(per.size() == 1 + 3);
   CHECK(cell(per, 3, "params") == std::to_string(3072 * 16 + 16 + 3 * (2 * (16 * 16 + 16)) + 16 * 10 + 10));
+  // lpa predict reads the CIFAR test file itself (labels inside), normalised as in training:
+  // the run's own test accuracy at depth 3.
+  auto p = run_lpa("predict --run " + run + " --input " + dir.file("test_batch.bin") + " -o " + dir.file("p.csv"));
+  INFO(p.output);
+  REQUIRE(p.exit_code == 0);
+  auto rows = read_csv(dir.file("p.csv"));
+  REQUIRE(rows.size() == 1 + 50);
+  int correct = 0;
+  for (size_t i = 1; i < rows.size(); ++i) correct += cell(rows, i, "correct") == "1";
+  CHECK(correct / 50.0 == Approx(std::stod(cell(per, 3, "accuracy"))));
 }
 
 TEST_CASE("cli images: bad data files end with exit 2 naming the file") {

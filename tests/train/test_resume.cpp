@@ -56,6 +56,8 @@ TEST_CASE("resume: interrupted and resumed runs end bit for bit equal") {
       {"loss.weights=adaptive", "loss.adaptive_decay=0.5", "loss.distill_alpha=0.3",
        "loss.gradient_equilibrium=true", "loss.curriculum=gradual", "loss.e2e_fraction=0.2",
        "loss.final_weight=2", "loss.aux_ramp=0.5"},
+      // Mixed precision: the forward pass under bfloat16 autocast.
+      {"train.precision=bf16"},
   };
   for (const auto& overrides : variants) {
     auto cfg = parse_config(test::tiny_surface_yaml("resume", 90), "t.yaml", overrides);
@@ -129,7 +131,7 @@ TEST_CASE("checkpoint: foreign files are refused with the reason") {
   // An lpa checkpoint of a differently shaped model.
   auto wide_cfg = parse_config("model:\n  depth: 2\n  width: 8\n", "t.yaml");
   auto wide = make_model(wide_cfg, spec);
-  save_checkpoint(dir.path, *wide, nullptr, {7, 0, 0, capture_rng(), {}, 0.0, {}}, 5);
+  save_checkpoint(dir.path, *wide, nullptr, {7, 0, 0, capture_rng(), {}, 0.0, {}, {}}, 5);
   CHECK_THROWS_WITH(load_checkpoint(dir.file("step_00000007.pt"), *small, nullptr), Catch::Contains("in this model"));
   // The directory as a whole: nothing readable is a user error naming the newest problem.
   CHECK_THROWS_AS(load_latest_checkpoint(dir.path, *small, nullptr), UserError);

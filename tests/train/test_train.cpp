@@ -101,7 +101,7 @@ TEST_CASE("checkpoint: save, load, keep K, skip a corrupt newest one") {
   spec.input_shape = {2};
   auto a = make_model(cfg, spec);
   auto opt = make_optimizer(cfg.train, a->parameters());
-  for (int64_t s : {10, 20, 30}) save_checkpoint(dir.path, *a, opt.get(), {s, 1, 8, capture_rng(), {}, 0.0, {}}, 2);
+  for (int64_t s : {10, 20, 30}) save_checkpoint(dir.path, *a, opt.get(), {s, 1, 8, capture_rng(), {}, 0.0, {}, {}}, 2);
   auto files = list_checkpoints(dir.path);
   REQUIRE(files.size() == 2);
   CHECK(files[0].find("step_00000030.pt") != std::string::npos);

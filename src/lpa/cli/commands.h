@@ -88,6 +88,7 @@ struct BenchOptions {
   std::string draft_tokens = "1,2,4,8";
   std::string prompt;                      // "" = the first bytes of the run's test split
   int64_t max_tokens = 256;
+  double temperature = 0;                  // > 0: sampled (the output is then not compared)
 };
 int run_bench(const BenchOptions& o);
 int run_bench_early_exit(const BenchOptions& o);

@@ -109,6 +109,10 @@ struct TrainSection {
   int64_t step_size = 1000;           // step schedule: decay every step_size steps
   double gamma = 0.1;                 // step schedule: decay factor
   double grad_clip = 0.0;             // max global grad norm; 0 = off
+  std::string precision = "fp32";     // fp32 | tf32 | bf16 | fp16 (train/precision.h)
+  bool deterministic = false;         // CUDA: deterministic algorithms, cuDNN benchmark off
+  double loss_scale = 65536.0;        // fp16: initial dynamic loss scale
+  int64_t loss_scale_window = 2000;   // fp16: good steps before the scale grows
   int64_t log_every = 50;
   int64_t checkpoint_every = 0;       // steps; 0 = at each eval and at the end
   int64_t keep_checkpoints = 2;

@@ -37,8 +37,13 @@ std::vector<torch::Tensor> DepthwiseModel::forward_all(const torch::Tensor& x, i
     if (l < max_depth) h = scale_gradient(h, (n - 1.0) / n);
   }
   std::vector<torch::Tensor> predictions = heads(depths, hs);
-  for (size_t i = 0; i < depths.size(); ++i) outs[depths[i] - 1] = std::move(predictions[i]);
+  for (size_t i = 0; i < depths.size(); ++i) outs[depths[i] - 1] = as_float32(std::move(predictions[i]));
   return outs;
+}
+
+torch::Tensor as_float32(torch::Tensor t) {
+  const auto type = t.scalar_type();
+  return type == torch::kHalf || type == torch::kBFloat16 ? t.to(torch::kFloat) : t;
 }
 
 std::vector<torch::Tensor> DepthwiseModel::heads(const std::vector<int64_t>& depths,
@@ -62,7 +67,7 @@ torch::Tensor DepthwiseModel::forward(const torch::Tensor& x, int64_t d) {
   check_depth(d);
   torch::Tensor h = stem(x);
   for (int64_t l = 1; l <= d; ++l) h = block(l, h);
-  return head(d, h);
+  return as_float32(head(d, h));
 }
 
 std::vector<torch::Tensor> DepthwiseModel::parameters_at_depth(int64_t d) {

@@ -83,6 +83,10 @@ class DepthwiseModel : public torch::nn::Module {
 
 using ModelPtr = std::shared_ptr<DepthwiseModel>;
 
+// Predictions computed under autocast (bf16 / fp16) as float32, so that losses and metrics
+// accumulate in float32 (train/precision.h); other tensors unchanged.
+torch::Tensor as_float32(torch::Tensor t);
+
 // For heads(): one head applied to every exit's input at once, concatenated along dim 0 and
 // split back.
 std::vector<torch::Tensor> stacked_head(const std::vector<torch::Tensor>& hs,

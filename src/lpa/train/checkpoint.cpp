@@ -196,6 +196,7 @@ std::string save_checkpoint(const std::string& dir, DepthwiseModel& model,
   if (st.cuda_rng.defined()) archive.write("cuda_rng", st.cuda_rng.to(torch::kCPU));
   archive.write("elapsed_s", c10::IValue(st.elapsed_s));
   if (st.objective.defined()) archive.write("objective_state", st.objective.to(torch::kCPU));
+  if (st.loss_scale.defined()) archive.write("loss_scale", st.loss_scale.to(torch::kCPU));
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
   archive.write("model", model_archive);
@@ -245,6 +246,7 @@ TrainingState load_checkpoint(const std::string& f, DepthwiseModel& model,
   c10::IValue elapsed;
   if (archive.try_read("elapsed_s", elapsed) && elapsed.isDouble()) st.elapsed_s = elapsed.toDouble();
   archive.try_read("objective_state", st.objective);
+  archive.try_read("loss_scale", st.loss_scale);
   if (st.objective.defined()) st.objective = st.objective.to(torch::kCPU);
   torch::serialize::InputArchive model_archive;
   archive.read("model", model_archive);

@@ -19,6 +19,7 @@ struct TrainingState {
   torch::Tensor cuda_rng;      // the training GPU's generator state (undefined on CPU)
   double elapsed_s = 0;        // training wall time so far (train_log's elapsed_s continues)
   torch::Tensor objective;     // Objective::state() (adaptive weights' averages); may be undefined
+  torch::Tensor loss_scale;    // fp16: LossScaler::state(); undefined otherwise
 };
 
 // checkpoints/step_<step>.pt; keeps the newest `keep`.

@@ -51,4 +51,18 @@ double learning_rate_in_window(const TrainSection& c, int64_t step, std::pair<in
   return learning_rate_at(no_warmup, step - window.first, window.second);
 }
 
+void clip_gradient_norm(const std::vector<torch::Tensor>& params, double max_norm) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads, norms;
+  for (const auto& p : params)
+    if (p.grad().defined()) {
+      grads.push_back(p.grad());
+      norms.push_back(p.grad().norm(2));
+    }
+  if (grads.empty()) return;
+  const torch::Tensor total = torch::stack(norms).norm(2);
+  const torch::Tensor coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
+  for (auto& g : grads) g.mul_(coef.to(g.dtype()));
+}
+
 }  // namespace lpa

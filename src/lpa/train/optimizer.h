@@ -15,6 +15,11 @@ void set_learning_rate(torch::optim::Optimizer& opt, double lr);
 // Drops gradients (not zero-fill) so frozen parameters are skipped by every optimiser.
 void clear_gradients(torch::optim::Optimizer& opt);
 
+// Scales the gradients so that their global L2 norm is at most max_norm, as PyTorch 2.x's
+// clip_grad_norm_ does (multiplying by min(1, max_norm / (norm + 1e-6))), all on the device:
+// the norm is never read back to the host.
+void clip_gradient_norm(const std::vector<torch::Tensor>& params, double max_norm);
+
 // Warm-up (linear from lr/warmup to lr) then constant | cosine (to min_lr) | step decay, over a
 // window of `window_steps` steps; `step` counts from the window's start.
 double learning_rate_at(const TrainSection& cfg, int64_t step, int64_t window_steps);

@@ -46,6 +46,12 @@ Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, Model
     : cfg_(cfg), run_(std::move(run)), data_(std::move(data)), model_(std::move(model)),
       device_(device), par_(std::move(parallel)) {
   const DataSpec spec = data_->spec();
+  precision_ = parse_precision(cfg_.train.precision);
+  check_precision(precision_, device_, cfg_.where("train.precision"));
+  if (device_.is_cuda()) set_tf32(precision_ == Precision::tf32);
+  set_determinism(cfg_.train.deterministic);
+  scaler_ = std::make_unique<LossScaler>(precision_ == Precision::fp16, device_, cfg_.train.loss_scale, 2.0, 0.5,
+                                         cfg_.train.loss_scale_window);
   objective_ = make_objective(cfg_, spec.task, model_->depth());
   if (par_.sum_across_ranks) objective_->set_rank_sum(par_.sum_across_ranks, par_.world_size);
   optimizer_ = make_optimizer(cfg_.train, model_->parameters());
@@ -64,9 +70,18 @@ Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, Model
 }
 
 std::vector<torch::Tensor> Trainer::trainable_parameters() {
+  // Every rank must reduce the same list: a parameter this step did not reach (a block layer
+  // dropout skipped, an exit not computed) gets a zero gradient where several ranks train;
+  // alone, it is left out (the optimisers skip undefined gradients).
   std::vector<torch::Tensor> v;
-  for (auto& p : model_->parameters())
-    if (p.requires_grad() && p.grad().defined()) v.push_back(p);
+  for (auto& p : model_->parameters()) {
+    if (!p.requires_grad()) continue;
+    if (!p.grad().defined()) {
+      if (par_.world_size == 1) continue;
+      p.mutable_grad() = torch::zeros_like(p);
+    }
+    v.push_back(p);
+  }
   return v;
 }
 
@@ -79,6 +94,7 @@ int64_t Trainer::resume() {
     restore_rng(*st, device_);
     elapsed_before_ = st->elapsed_s;
     objective_->load_state(st->objective);
+    if (st->loss_scale.defined()) scaler_->load_state(st->loss_scale);
   }
   if (par_.max_across_ranks) {
     // Every rank must continue from the same step (checkpoints/ on a file system all see).
@@ -119,6 +135,7 @@ std::string Trainer::save() {
   st.cuda_rng = capture_cuda_rng(device_);
   st.elapsed_s = elapsed_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   st.objective = objective_->state();
+  if (scaler_->enabled()) st.loss_scale = scaler_->state();
   return save_checkpoint(run_.checkpoints(), *model_, optimizer_.get(), st,
                          cfg_.train.keep_checkpoints);
 }
@@ -142,6 +159,9 @@ void Trainer::run(int64_t stop_at) {
   }
   install_stop_signal_handlers();
   spdlog::info("objective: {}", objective_->describe());
+  if (precision_ != Precision::fp32)
+    spdlog::info("precision: {}{}", to_string(precision_),
+                 precision_ == Precision::fp16 ? " with dynamic loss scaling" : "");
   spdlog::info("training {} steps ({} per epoch, batch {}), validation curves every {} steps",
                total_steps_, sampler_->batches_per_epoch(), cfg_.data.batch_size, eval_every_);
   start_ = last_log_ = std::chrono::steady_clock::now();
@@ -156,6 +176,9 @@ void Trainer::run(int64_t stop_at) {
     if (last || step_ == end || (ce > 0 ? step_ % ce == 0 : eval_now)) save();
   }
   progress_->finish();
+  if (skipped_steps_ > 0)
+    spdlog::info("fp16: {} steps skipped this session (gradients overflowed); loss scale now {}", skipped_steps_,
+                 scaler_->current_scale());
 }
 
 void Trainer::train_step() {
@@ -175,7 +198,11 @@ void Trainer::train_step() {
   clear_gradients(*optimizer_);
   const bool logs = (step_ + 1) % cfg_.train.log_every == 0 || step_ + 1 == total_steps_;
   objective_->set_logging(logs);
-  LossOutput out = objective_->compute(*model_, b, step_, total_steps_);
+  LossOutput out;
+  {
+    AutocastGuard autocast(precision_, device_);  // the forward pass; backward follows its casts
+    out = objective_->compute(*model_, b, step_, total_steps_);
+  }
   const double loss = out.total.item<double>();
   if (!std::isfinite(loss)) {
     torch::Tensor every_depth = objective_->losses_at_every_depth(*model_, b);
@@ -189,11 +216,21 @@ void Trainer::train_step() {
     progress_->finish();
     throw TrainingDiverged(message);
   }
-  out.total.backward();
+  scaler_->scale(out.total).backward();
   auto params = trainable_parameters();
   if (par_.reduce_gradients) par_.reduce_gradients(params);
-  if (cfg_.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, cfg_.train.grad_clip);
-  optimizer_->step();
+  // fp16: gradients unscaled before clipping; an overflowed step is skipped (the scale backs
+  // off), every rank alike since the gradients were all-reduced first.
+  const bool finite = scaler_->unscale(params);
+  scaler_->update();
+  if (finite) {
+    if (cfg_.train.grad_clip > 0) clip_gradient_norm(params, cfg_.train.grad_clip);
+    optimizer_->step();
+  } else {
+    ++skipped_steps_;
+    spdlog::debug("step {}: fp16 gradients overflowed, step skipped; loss scale now {}", step_ + 1,
+                  scaler_->current_scale());
+  }
   ++step_;
   samples_since_log_ += b.x.size(0) * par_.world_size;
   last_loss_ = loss;

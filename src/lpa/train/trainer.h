@@ -15,6 +15,7 @@
 #include "lpa/io/tfevents.h"
 #include "lpa/models/depthwise_model.h"
 #include "lpa/objectives/objective.h"
+#include "lpa/train/precision.h"
 #include "lpa/train/progress.h"
 
 namespace lpa {
@@ -74,6 +75,9 @@ class Trainer {
   std::unique_ptr<CsvWriter> log_, curves_;
   std::unique_ptr<EventFileWriter> events_;  // rank 0, when output.tensorboard
   std::unique_ptr<Progress> progress_;
+  Precision precision_ = Precision::fp32;
+  std::unique_ptr<LossScaler> scaler_;  // fp16: dynamic loss scaling (disabled otherwise)
+  int64_t skipped_steps_ = 0;           // fp16 steps whose gradients overflowed
   int64_t step_ = 0, total_steps_ = 0, eval_every_ = 0;
   int64_t samples_since_log_ = 0;
   std::chrono::steady_clock::time_point start_, last_log_;
