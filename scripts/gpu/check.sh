@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one GPU check (device tool, ~15 minutes of device time in all, start-up included): build
 # lpa against the machine's pip PyTorch 2.x with CUDA and NCCL, run c10d (Gloo 2 ranks, NCCL 1
-# rank), train on the GPU, benchmark per-depth latency, then run the test suite with what is left.
+# rank), lpa_torch under torch 2.x, mixed precision and deterministic training on the GPU, train,
+# real early exit and per-depth latency, then run the test suite with what is left.
 # Most valuable first: everything is logged to $OUT/check.log as it happens, so a run cut off by
 # the time limit still reports what it did. Run scripts/gpu/stage.sh here first and carry .deps
 # and .gpu_data. LPA_GPU_DEADLINE (seconds, default 520) bounds the whole script.
@@ -54,6 +55,28 @@ for c in surface surface_e2e; do
     grep -vE "step [0-9]+/" | tail -22
 done
 
+section "python/lpa_torch.py under pip torch 2.x: torch.compile and torch.export of every family"
+timeout 150 python3 tests/python/test_lpa_torch.py --lpa build-gpu/lpa 2>&1 | tail -25
+
+section "mixed precision on the GPU: surface MLP and a byte LM, fp32 / tf32 / bf16 / fp16"
+for c in surface lm_sotu; do
+  for p in fp32 tf32 bf16 fp16; do
+    echo "-- $c $p"
+    timeout 40 build-gpu/lpa train --config configs/$c.yaml --set train.device=cuda --set train.precision=$p \
+      --set train.steps=400 --set train.log_every=100 --set eval.every=100000 --run-dir /tmp/runs/prec_${c}_$p 2>&1 |
+      grep -E "precision|samples/s|skipped|error|progressive" | tail -4
+  done
+done
+
+section "train.deterministic on CUDA: two runs, same bits?"
+for i in 1 2; do
+  timeout 40 build-gpu/lpa train --config configs/fashion_mnist_resnet.yaml --set train.device=cuda \
+    --set train.deterministic=true --set train.steps=60 --set train.log_every=20 --set eval.every=100000 \
+    --set data.root=.gpu_data/fashion-mnist --run-dir /tmp/runs/det_$i >/dev/null 2>&1
+done
+cmp <(cut -d, -f1-4 /tmp/runs/det_1/train_log.csv) <(cut -d, -f1-4 /tmp/runs/det_2/train_log.csv) &&
+  echo "deterministic: train_log losses identical" || echo "deterministic: train_log losses DIFFER"
+
 section "c10d against this LibTorch: Gloo 2 ranks, NCCL 1 rank"
 CXXSTD=c++20 timeout 120 scripts/gpu/check_dist_libtorch.sh 2>&1 | tail -15
 
@@ -68,6 +91,12 @@ if [ -f configs/fashion_mnist_resnet.yaml ] && [ "$(left)" -gt 200 ]; then
       --set data.root=.gpu_data/fashion-mnist ${LPA_GPU_IMAGE_ARGS:-} --run-dir /tmp/runs/$c 2>&1 |
       grep -vE "step [0-9]+/" | tail -26
   done
+fi
+
+if [ -d /tmp/runs/fashion_mnist_resnet ]; then
+  section "real early exit on the GPU (Fashion-MNIST ResNet, within 0.5 point of full depth)"
+  timeout 60 build-gpu/lpa bench --run /tmp/runs/fashion_mnist_resnet --device cuda --early-exit confidence \
+    --max-drop 0.5 --runs 100 2>&1 | tail -8
 fi
 
 section "per-depth latency on the GPU"

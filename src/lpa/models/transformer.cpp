@@ -84,8 +84,11 @@ torch::Tensor Transformer::stem(const torch::Tensor& x) {
     return embed(tokens, 0);
   }
   // Classifier: drop the padding columns the whole batch shares (documents are padded at the
-  // end), then put [CLS] first so that no position ever attends to padding only.
-  const int64_t used = tokens.ne(kPadToken).sum(1).max().item<int64_t>();
+  // end), then put [CLS] first so that no position ever attends to padding only. Reading the
+  // longest document's length is free on the CPU; on an accelerator it would stall the step on
+  // a host read, so there every column stays and the padding mask alone hides padding (the
+  // same outputs, up to float rounding).
+  const int64_t used = tokens.is_cpu() ? tokens.ne(kPadToken).sum(1).max().item<int64_t>() : tokens.size(1);
   tokens = torch::cat({torch::full({tokens.size(0), 1}, kClsToken, tokens.options()),
                        tokens.narrow(1, 0, used)}, 1);
   keep_ = tokens.ne(kPadToken);
