@@ -20,22 +20,37 @@ torch::Tensor as_tokens(const std::vector<int64_t>& ids, int64_t from, torch::De
 
 }  // namespace
 
+Decoding::Decoding(Transformer& model, const std::string& prompt) : model_(model), was_training_(model.is_training()) {
+  if (prompt.empty()) throw UserError("--prompt must not be empty");
+  for (unsigned char c : prompt) ids.push_back(c);
+  result.prompt_tokens = static_cast<int64_t>(ids.size());
+  model_.eval();
+}
+
+Decoding::~Decoding() { model_.train(was_training_); }
+
+bool Decoding::append(int64_t token, const std::string& stop) {
+  ids.push_back(token);
+  std::string& text = result.text;
+  text += static_cast<char>(token);
+  ++result.tokens;
+  if (stop.empty() || text.size() < stop.size() || text.compare(text.size() - stop.size(), stop.size(), stop) != 0)
+    return false;
+  text.resize(text.size() - stop.size());
+  result.stopped = true;
+  return true;
+}
+
 GenerationResult generate(Transformer& model, const std::string& prompt, const GenerationOptions& o,
                           torch::Device device) {
-  if (prompt.empty()) throw UserError("--prompt must not be empty");
   if (o.max_tokens < 0) throw UserError("--max-tokens must be >= 0");
   const int64_t depth = o.depth > 0 ? o.depth : model.depth();
   model.check_depth(depth);
-  torch::NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
-
+  Decoding d(model, prompt);
+  std::vector<int64_t>& ids = d.ids;
+  GenerationResult& r = d.result;
   const int64_t window = model.context_length();
-  std::vector<int64_t> ids;
-  for (unsigned char c : prompt) ids.push_back(c);
   auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed);
-  GenerationResult r;
-  r.prompt_tokens = static_cast<int64_t>(ids.size());
 
   KvCache cache;
   // Logits for the token after `ids`: a fresh pass over the last `keep` tokens.
@@ -52,16 +67,7 @@ GenerationResult generate(Transformer& model, const std::string& prompt, const G
   t0 = Clock::now();
   for (int64_t i = 0; i < o.max_tokens; ++i) {
     const int64_t next = sample_next(logits, o.sampling, gen)[0].item<int64_t>();
-    ids.push_back(next);
-    r.text += static_cast<char>(next);
-    ++r.tokens;
-    if (!o.stop.empty() && r.text.size() >= o.stop.size() &&
-        r.text.compare(r.text.size() - o.stop.size(), o.stop.size(), o.stop) == 0) {
-      r.text.resize(r.text.size() - o.stop.size());
-      r.stopped = true;
-      break;
-    }
-    if (i + 1 == o.max_tokens) break;
+    if (d.append(next, o.stop) || i + 1 == o.max_tokens) break;
     if (!o.use_cache) {
       logits = read_window(window);
     } else if (cache.length >= window) {
@@ -73,7 +79,6 @@ GenerationResult generate(Transformer& model, const std::string& prompt, const G
     }
   }
   r.decode_seconds = seconds_since(t0);
-  model.train(was_training);
   return r;
 }
 

@@ -31,6 +31,26 @@ struct GenerationResult {
   double acceptance_rate() const { return drafted > 0 ? static_cast<double>(accepted) / drafted : 0.0; }
 };
 
+// What every decoder keeps: the token ids so far (the prompt's bytes first) and the result
+// being built. A language model's own eval mode is set for the decoder's lifetime.
+class Decoding {
+ public:
+  Decoding(Transformer& model, const std::string& prompt);  // UserError for an empty prompt
+  ~Decoding();
+  Decoding(const Decoding&) = delete;
+  Decoding& operator=(const Decoding&) = delete;
+  // Appends a generated token; true when the output now ends with `stop` (then removed from
+  // the text, and result.stopped set).
+  bool append(int64_t token, const std::string& stop);
+  std::vector<int64_t> ids;
+  GenerationResult result;
+
+ private:
+  Transformer& model_;
+  bool was_training_;
+  torch::NoGradGuard no_grad_;
+};
+
 // Throws UserError for an empty prompt or a depth out of range.
 GenerationResult generate(Transformer& model, const std::string& prompt, const GenerationOptions& options,
                           torch::Device device);

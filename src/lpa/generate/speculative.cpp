@@ -16,7 +16,6 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 GenerationResult generate_speculative(Transformer& model, const std::string& prompt, const GenerationOptions& o,
                                       const SpeculativeOptions& sp, torch::Device device) {
-  if (prompt.empty()) throw UserError("--prompt must not be empty");
   if (o.max_tokens < 0) throw UserError("--max-tokens must be >= 0");
   if (!model.language_model()) throw UserError("self-speculative decoding needs a language model");
   const int64_t n = model.depth(), e = sp.draft_depth;
@@ -32,15 +31,11 @@ GenerationResult generate_speculative(Transformer& model, const std::string& pro
   // Checks the sampling options once, before any work.
   if (!greedy) next_token_probabilities(torch::zeros({1, 2}), o.sampling);
 
-  torch::NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
+  Decoding d(model, prompt);
+  std::vector<int64_t>& ids = d.ids;
+  GenerationResult& r = d.result;
   const int64_t window = model.context_length();
-  std::vector<int64_t> ids;
-  for (unsigned char c : prompt) ids.push_back(c);
   auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed);
-  GenerationResult r;
-  r.prompt_tokens = static_cast<int64_t>(ids.size());
   const auto longs = torch::TensorOptions().dtype(torch::kLong).device(device);
 
   // Invariant: every block's cache holds the window's tokens up to, not including, the last
@@ -66,18 +61,7 @@ GenerationResult generate_speculative(Transformer& model, const std::string& pro
   r.prefill_seconds = seconds_since(t0);
   t0 = Clock::now();
   // Appends a token; false when generation is over (max tokens, or the stop string).
-  auto commit = [&](int64_t token) {
-    ids.push_back(token);
-    r.text += static_cast<char>(token);
-    ++r.tokens;
-    if (!o.stop.empty() && r.text.size() >= o.stop.size() &&
-        r.text.compare(r.text.size() - o.stop.size(), o.stop.size(), o.stop) == 0) {
-      r.text.resize(r.text.size() - o.stop.size());
-      r.stopped = true;
-      return false;
-    }
-    return r.tokens < o.max_tokens;
-  };
+  auto commit = [&](int64_t token) { return !d.append(token, o.stop) && r.tokens < o.max_tokens; };
   bool going = o.max_tokens > 0;
   while (going) {
     // The context of every token is the one plain decoding gives it (generator.cpp): a full
@@ -150,7 +134,6 @@ GenerationResult generate_speculative(Transformer& model, const std::string& pro
     truncate_kv_cache(cache, cached);
   }
   r.decode_seconds = seconds_since(t0);
-  model.train(was_training);
   return r;
 }
 
