@@ -9,6 +9,7 @@
 #include "lpa/config/load.h"
 #include "lpa/errors.h"
 #include "lpa/models/registry.h"
+#include "lpa/train/checkpoint.h"
 #include "lpa/train/optimizer.h"
 #include "lpa/train/precision.h"
 #include "test_support.h"
@@ -155,4 +156,53 @@ TEST_CASE("train.deterministic: deterministic algorithms on and cuDNN benchmark 
                          " --set train.deterministic=true --set train.grad_clip=0.1");
   INFO(r.output);
   CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("loss scaler: an overflowed step leaves the weights alone, a good one applies the unscaled gradient") {
+  torch::Tensor w = torch::tensor({1.0f, 2.0f}).requires_grad_();
+  torch::optim::SGD opt({w}, torch::optim::SGDOptions(0.1));
+  LossScaler s(true, torch::kCPU, 8.0, 2.0, 0.5, 100);
+  s.scale((w * w).sum()).backward();  // scaled gradient 8 * 2w
+  REQUIRE(scaled_step(opt, s, {w}, 0.0));
+  CHECK(torch::allclose(w.detach(), torch::tensor({0.8f, 1.6f})));
+  CHECK(s.good_steps() == 1);
+  w.mutable_grad() = torch::tensor({std::numeric_limits<float>::infinity(), 1.0f});
+  const torch::Tensor before = w.detach().clone();
+  CHECK_FALSE(scaled_step(opt, s, {w}, 0.0));
+  CHECK(torch::equal(w.detach(), before));
+  CHECK(s.current_scale() == 4.0);
+  CHECK(s.good_steps() == 0);
+}
+
+TEST_CASE("loss scaler: its state travels in the checkpoint") {
+  auto cfg = parse_config("model:\n  depth: 2\n  width: 4\n", "t.yaml");
+  DataSpec spec;
+  spec.input_shape = {2};
+  spec.output_dim = 1;
+  auto m = make_model(cfg, spec);
+  LossScaler s(true, torch::kCPU, 1024.0, 2.0, 0.5, 100);
+  torch::Tensor w = torch::ones({2}, torch::requires_grad());
+  for (int i = 0; i < 3; ++i) {
+    w.mutable_grad() = torch::ones({2});
+    s.unscale({w});
+    s.update();
+  }
+  w.mutable_grad() = torch::full({2}, std::numeric_limits<float>::infinity());
+  s.unscale({w});
+  s.update();  // 512, no good steps
+  w.mutable_grad() = torch::ones({2});
+  s.unscale({w});
+  s.update();  // 512, one good step
+  test::TempDir dir("scaler_ckpt");
+  TrainingState st;
+  st.step = 5;
+  st.cpu_rng = capture_rng();
+  st.loss_scale = s.state();
+  const std::string file = save_checkpoint(dir.path, *m, nullptr, st, 2);
+  const TrainingState back = load_checkpoint(file, *m, nullptr);
+  REQUIRE(back.loss_scale.defined());
+  LossScaler t(true, torch::kCPU);
+  t.load_state(back.loss_scale);
+  CHECK(t.current_scale() == 512.0);
+  CHECK(t.good_steps() == 1);
 }

@@ -12,6 +12,7 @@
 #endif
 
 #include "lpa/errors.h"
+#include "lpa/train/optimizer.h"
 
 // LibTorch 2.4 replaced the per-device autocast functions (set_enabled, set_cpu_enabled, ...)
 // by ones taking the device type, and deprecated the old ones (a warning is an error here).
@@ -195,6 +196,16 @@ void LossScaler::load_state(const torch::Tensor& s) {
   const torch::Tensor c = s.to(torch::kCPU, torch::kDouble);
   scale_.fill_(c[0].item<double>());
   tracker_.fill_(c[1].item<int64_t>());
+}
+
+bool scaled_step(torch::optim::Optimizer& optimizer, LossScaler& scaler, const std::vector<torch::Tensor>& params,
+                 double max_norm) {
+  const bool finite = scaler.unscale(params);
+  scaler.update();
+  if (!finite) return false;
+  if (max_norm > 0) clip_gradient_norm(params, max_norm);
+  optimizer.step();
+  return true;
 }
 
 }  // namespace lpa

@@ -79,4 +79,10 @@ class LossScaler {
   torch::Tensor found_inf_;  // float32 [1]
 };
 
+// One optimiser update under the loss scaler: gradients unscaled; on overflow the step is
+// skipped (false); otherwise clipped to max_norm (when > 0) and applied (true). The scale is
+// updated either way. Without fp16 (scaler disabled) it is clip + step.
+bool scaled_step(torch::optim::Optimizer& optimizer, LossScaler& scaler, const std::vector<torch::Tensor>& params,
+                 double max_norm);
+
 }  // namespace lpa

@@ -221,12 +221,7 @@ void Trainer::train_step() {
   if (par_.reduce_gradients) par_.reduce_gradients(params);
   // fp16: gradients unscaled before clipping; an overflowed step is skipped (the scale backs
   // off), every rank alike since the gradients were all-reduced first.
-  const bool finite = scaler_->unscale(params);
-  scaler_->update();
-  if (finite) {
-    if (cfg_.train.grad_clip > 0) clip_gradient_norm(params, cfg_.train.grad_clip);
-    optimizer_->step();
-  } else {
+  if (!scaled_step(*optimizer_, *scaler_, params, cfg_.train.grad_clip)) {
     ++skipped_steps_;
     spdlog::debug("step {}: fp16 gradients overflowed, step skipped; loss scale now {}", step_ + 1,
                   scaler_->current_scale());
