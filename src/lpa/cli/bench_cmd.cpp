@@ -2,7 +2,6 @@
 // depth, on the chosen device, to latency.csv. With --config the weights are fresh (timing
 // does not depend on them).
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "lpa/cli/commands.h"
@@ -68,10 +67,7 @@ int run_bench(const BenchOptions& o) {
   std::cout << "device: " << device.str() << (device.is_cpu() ? ", threads: " + std::to_string(threads) : "")
             << "; batch-1 runs per depth: " << o.runs << " after " << o.warmup
             << " warm-up rounds, depths timed in turn\n";
-  // Timings on a busy machine mean little: say how busy it was.
-  std::ifstream loadavg("/proc/loadavg");
-  std::string load;
-  if (loadavg >> load) std::cout << "load average (1 min) after the runs: " << load << "\n";
+  std::cout << load_average_line();
   // Ratios to the deepest depth measured: how much of the full model's time depth k costs.
   const LatencyRow* deepest1 = &rows[rows.size() - 2];
   const LatencyRow* deepestn = &rows.back();

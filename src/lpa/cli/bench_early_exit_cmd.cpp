@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "lpa/cli/commands.h"
@@ -123,9 +122,7 @@ int run_bench_early_exit(const BenchOptions& o) {
     }
   }
   std::rename((output + ".tmp").c_str(), output.c_str());
-  std::ifstream loadavg("/proc/loadavg");
-  std::string load;
-  if (loadavg >> load) std::cout << "load average (1 min) after the runs: " << load << "\n";
+  std::cout << load_average_line();
   std::cout << "median of " << kRounds << " alternating rounds; written to " << output << "\n";
   return 0;
 }

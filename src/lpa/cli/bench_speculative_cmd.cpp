@@ -6,7 +6,6 @@
 // run to run; its law is the full model's, tests/generate/test_speculative.cpp). Writes
 // <run>/speculative.csv.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -108,9 +107,7 @@ int run_bench_speculative(const BenchOptions& o) {
   std::rename((output + ".tmp").c_str(), output.c_str());
   std::printf("best: E=%lld d=%lld, %.2fx full-depth decoding\n", static_cast<long long>(best_e),
               static_cast<long long>(best_d), best);
-  std::ifstream loadavg("/proc/loadavg");
-  std::string load;
-  if (loadavg >> load) std::cout << "load average (1 min) after the runs: " << load << "\n";
+  std::cout << load_average_line();
   std::cout << "written to " << output << "\n";
   return 0;
 }

@@ -79,8 +79,7 @@ int run_early_exit(const EvalOptions& o) {
 
   const ExitPoint& v = val_points[chosen];
   const ExitPoint& t = test_points[chosen];
-  const double full_test_acc = test.correct.select(1, full - 1).to(torch::kDouble).mean().item<double>();
-  const double full_val_acc = val.correct.select(1, full - 1).to(torch::kDouble).mean().item<double>();
+  const double full_test_acc = full_depth_accuracy(test), full_val_acc = full_depth_accuracy(val);
   char buf[160];
   std::cout << "early exit by " << to_string(criterion) << " ("
             << (criterion == ExitCriterion::confidence ? "exit when max softmax probability >= threshold"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 
 #include "lpa/errors.h"
 
@@ -67,6 +68,12 @@ std::vector<LatencyRow> measure_latency(DepthwiseModel& model, const torch::Tens
   }
   model.train(was_training);
   return rows;
+}
+
+std::string load_average_line() {
+  std::ifstream loadavg("/proc/loadavg");
+  std::string load;
+  return loadavg >> load ? "load average (1 min) after the runs: " + load + "\n" : "";
 }
 
 }  // namespace lpa

@@ -5,6 +5,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <string>
 #include <vector>
 
 #include "lpa/models/depthwise_model.h"
@@ -27,6 +28,10 @@ struct LatencyRow {
 std::vector<LatencyRow> measure_latency(DepthwiseModel& model, const torch::Tensor& one,
                                         const torch::Tensor& many, const std::vector<int64_t>& depths,
                                         const LatencyOptions& options);
+
+// "load average (1 min) after the runs: X\n" from /proc/loadavg ("" where there is none):
+// timings on a busy machine mean little, so every benchmark says how busy it was.
+std::string load_average_line();
 
 // The q-quantile (0..1) of `v` by linear interpolation; v need not be sorted.
 double quantile_of(std::vector<double> v, double q);
