@@ -33,7 +33,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   g++ cmake make git pkg-config ca-certificates
   libtorch-dev libopenblas0-openmp libgloo-dev
-  libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2 zlib1g-dev
+  libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2 zlib1g-dev nlohmann-json3-dev libicu-dev
   python3 python3-torch python3-onnx python3-numpy python3-yaml
   dataset-fashion-mnist
   munge slurmctld slurmd slurm-client

@@ -40,6 +40,7 @@ cmake -S .deps/src/yaml-cpp-yaml-cpp-0.7.0 -B /tmp/yaml-build -G "$G" -DCMAKE_BU
 section "configure and build lpa (LibTorch 2.x, CUDA, NCCL)"
 cmake -S . -B build-gpu -G "$G" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;/tmp/yaml-install" -DCMAKE_INCLUDE_PATH="$PWD/.deps/include;$TORCH_DIR/include" \
+  -DICU_ROOT="$PWD/.deps" \
   >/tmp/configure.log 2>&1 || { tail -40 /tmp/configure.log; exit 1; }
 grep -E "lpa:|NCCL" /tmp/configure.log
 grep -ohE "LPA_HAVE_[A-Z]+=1" build-gpu/build.ninja build-gpu/CMakeFiles/*/flags.make 2>/dev/null | sort -u

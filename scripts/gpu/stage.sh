@@ -6,7 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p .deps/include .deps/src .deps/cmake .gpu_data
-for d in CLI spdlog fmt catch2; do [ -d .deps/include/$d ] || cp -r /usr/include/$d .deps/include/; done
+for d in CLI spdlog fmt catch2 nlohmann; do [ -d .deps/include/$d ] || cp -r /usr/include/$d .deps/include/; done
+# ICU (the tokenizers' regular expressions): headers and Debian's shared libraries, for ICU_ROOT.
+mkdir -p .deps/lib
+[ -d .deps/include/unicode ] || cp -r /usr/include/x86_64-linux-gnu/unicode .deps/include/ 2>/dev/null ||
+  cp -r /usr/include/unicode .deps/include/
+for lib in icuuc icui18n icudata; do cp -P /usr/lib/x86_64-linux-gnu/lib$lib.so* .deps/lib/; done
 # spdlog 1.10 with std::format (used against LibTorch 2.x, which bundles its own fmt) passes
 # rvalues to std::make_format_args, which GCC 13 rejects; spdlog 1.11 passes the lvalues.
 sed -i 's/std::make_format_args(std::forward<Args>(args)...)/std::make_format_args(args...)/' .deps/include/spdlog/logger.h

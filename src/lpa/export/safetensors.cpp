@@ -108,7 +108,7 @@ SafetensorsFile read_safetensors(const std::string& path) {
   if (n > bytes.size() - 8) throw bad("header length " + std::to_string(n) + " exceeds the file size");
   const std::string header = bytes.substr(8, n);
   if (header.empty() || header[0] != '{') throw bad("header does not start with '{'");
-  JsonValue root;
+  Json root;
   try {
     root = parse_json(header);
   } catch (const std::exception& e) {
@@ -117,46 +117,49 @@ SafetensorsFile read_safetensors(const std::string& path) {
   if (!root.is_object()) throw bad("header is not a JSON object");
   const uint64_t buffer_size = bytes.size() - 8 - n;
   const char* buffer = bytes.data() + 8 + n;
+  // A non-negative integer that fits in 64 bits (nlohmann reads larger ones as floats).
+  auto as_uint = [](const Json& v) -> uint64_t {
+    if (!v.is_number_unsigned()) throw std::runtime_error("expected a non-negative integer, got " + v.dump());
+    return v.get<uint64_t>();
+  };
 
   SafetensorsFile f;
   struct Span { uint64_t begin, end; std::string name; torch::Tensor t; };
   std::vector<Span> spans;
-  for (const auto& [name, entry] : root.object) {
+  for (const auto& [name, entry] : root.items()) {
     if (name == "__metadata__") {
       if (!entry.is_object()) throw bad("__metadata__ is not an object");
-      for (const auto& [k, v] : entry.object) {
-        if (v.type != JsonValue::Type::string) throw bad("__metadata__." + k + " is not a string");
-        f.metadata[k] = v.text;
+      for (const auto& [k, v] : entry.items()) {
+        if (!v.is_string()) throw bad("__metadata__." + k + " is not a string");
+        f.metadata[k] = v.get<std::string>();
       }
       continue;
     }
     try {
-      const JsonValue* dtype = entry.find("dtype");
-      const JsonValue* shape = entry.find("shape");
-      const JsonValue* offsets = entry.find("data_offsets");
-      if (!entry.is_object() || !dtype || !shape || !offsets || dtype->type != JsonValue::Type::string ||
-          shape->type != JsonValue::Type::array || offsets->type != JsonValue::Type::array ||
-          offsets->array.size() != 2)
+      if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets") ||
+          !entry["dtype"].is_string() || !entry["shape"].is_array() || !entry["data_offsets"].is_array() ||
+          entry["data_offsets"].size() != 2)
         throw std::runtime_error("needs dtype, shape and data_offsets [begin, end]");
+      const std::string dtype = entry["dtype"].get<std::string>();
       const DtypeName* d = nullptr;
       for (const auto& cand : kDtypes)
-        if (dtype->text == cand.name) d = &cand;
-      if (!d) throw std::runtime_error("unsupported dtype " + dtype->text);
+        if (dtype == cand.name) d = &cand;
+      if (!d) throw std::runtime_error("unsupported dtype " + dtype);
       // The size is checked against the offsets before anything is allocated, so a shape of
       // [1000000000000] is an error, not a terabyte request; products that overflow never match.
       std::vector<int64_t> dims;
       uint64_t nbytes = c10::elementSize(d->type);
       bool overflow = false, empty = false;
-      for (const auto& s : shape->array) {
-        const uint64_t n = s.as_uint();
+      for (const auto& s : entry["shape"]) {
+        const uint64_t n = as_uint(s);
         if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-          throw std::runtime_error("dimension " + s.text + " is too large");
+          throw std::runtime_error("dimension " + s.dump() + " is too large");
         dims.push_back(static_cast<int64_t>(n));
         empty = empty || n == 0;
         overflow = overflow || __builtin_mul_overflow(nbytes, n, &nbytes);
       }
       if (empty) nbytes = 0, overflow = false;
-      const uint64_t begin = offsets->array[0].as_uint(), end = offsets->array[1].as_uint();
+      const uint64_t begin = as_uint(entry["data_offsets"][0]), end = as_uint(entry["data_offsets"][1]);
       if (overflow || end < begin || end > buffer_size || end - begin != nbytes)
         throw std::runtime_error("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                                  "] do not match the shape and dtype within a buffer of " +

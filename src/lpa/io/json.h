@@ -1,30 +1,21 @@
-// A small JSON reader and string escaper: enough for file headers such as safetensors', with
-// errors that say where the text went wrong. Not a general-purpose JSON library.
+// JSON through nlohmann-json, with what lpa's readers need beyond it: duplicate object keys
+// refused (a safetensors header must name each tensor once; nlohmann would keep the last), the
+// byte where malformed text went wrong, and files named in the error.
 #pragma once
-#include <map>
-#include <memory>
+#include <nlohmann/json.hpp>
+
 #include <string>
-#include <vector>
 
 namespace lpa {
 
-struct JsonValue {
-  enum class Type { null, boolean, number, string, array, object };
-  Type type = Type::null;
-  bool boolean = false;
-  std::string text;  // string value, or the number as written (for exact integers)
-  std::vector<JsonValue> array;
-  std::vector<std::pair<std::string, JsonValue>> object;  // in document order
-
-  bool is_object() const { return type == Type::object; }
-  const JsonValue* find(const std::string& key) const;  // object member or nullptr
-  // A non-negative integer number that fits in 64 bits; throws std::runtime_error otherwise.
-  uint64_t as_uint() const;
-};
+using Json = nlohmann::ordered_json;  // keys in document order
 
 // Parses a whole document; throws std::runtime_error("... at byte N") on malformed text,
-// duplicate object keys, or trailing content other than whitespace.
-JsonValue parse_json(const std::string& text);
+// duplicate object keys ("duplicate key 'k' at byte N"), or trailing content.
+Json parse_json(const std::string& text);
+
+// parse_json of a file's text; UserError naming the file.
+Json read_json_file(const std::string& path);
 
 // "text" with JSON escapes, quotes included.
 std::string json_quote(const std::string& text);
