@@ -1,4 +1,7 @@
 // The Transformer as a depthwise model: shapes per depth, causal masking, padding, KV cache.
+#include <cmath>
+#include <limits>
+
 #include "catch.h"
 #include "lpa/config/load.h"
 #include "lpa/data/text_classification_dataset.h"
@@ -169,4 +172,28 @@ TEST_CASE("transformer: layer dropout skips blocks in training only") {
 TEST_CASE("transformer: a language model must be causal") {
   CHECK_THROWS_WITH(cfg_of("  causal: false\n"),
                     "t.yaml:6: model.causal: a language model (data.type: text) needs causal attention");
+}
+
+// SelfAttentionImpl::attention is LibTorch 2.x's scaled_dot_product_attention where it exists,
+// the written-out form on 1.13: either must equal softmax(q k^T / sqrt(d), masked) v computed
+// here in float64, with a causal mask, a padding mask and grouped-query shapes.
+TEST_CASE("transformer: attention equals softmax(q k^T / sqrt(d), masked) v, on every LibTorch") {
+  BlockArch a = lpa_block_arch(32, 4, 2.0, 0.0, false);
+  SelfAttention attn(a);
+  attn->eval();
+  torch::manual_seed(2);
+  const int64_t b = 2, h = 4, t = 5, d = 8;
+  const torch::Tensor q = torch::randn({b, h, t, d}), k = torch::randn({b, h, t, d}), v = torch::randn({b, h, t, d});
+  torch::Tensor keep = torch::ones({b, t}, torch::kBool);
+  keep[1][4] = false;
+  keep[1][3] = false;
+  const torch::Tensor causal = torch::ones({t, t}, torch::kBool).tril();
+  const torch::Tensor allowed = keep.view({b, 1, 1, t}).logical_and(causal);
+  for (const torch::Tensor& mask : {torch::Tensor(), causal, allowed}) {
+    torch::Tensor s = torch::matmul(q.to(torch::kDouble), k.to(torch::kDouble).transpose(2, 3)) / std::sqrt(8.0);
+    if (mask.defined()) s = s.masked_fill(mask.logical_not(), -std::numeric_limits<double>::infinity());
+    const torch::Tensor expected = torch::matmul(torch::softmax(s, -1), v.to(torch::kDouble));
+    const torch::Tensor got = attn->attention(q, k, v, mask);
+    CHECK((got.to(torch::kDouble) - expected).abs().max().item<double>() <= 1e-5);
+  }
 }

@@ -35,6 +35,7 @@ struct ModelSection {
   bool tie_weights = true;
   bool causal = true;                 // false for the encoder classifier
   std::string pool = "mean";          // mean | cls (classifier)
+  std::string pretrained = "";        // a Hugging Face-layout folder (GPT-2, Llama): models/pretrained.h
 };
 
 struct DataSection {
@@ -70,6 +71,7 @@ struct DataSection {
   int64_t limit_bytes = 0;            // 0 = whole corpus
   int64_t seed = -1;                  // data split seed; -1 = train.seed
   bool strip_headers = false;         // text_classification: drop everything up to the first blank line
+  std::string tokenizer = "bytes";    // text: bytes | a folder with tokenizer.json or GPT-2's BPE files
 };
 
 struct LossSection {
@@ -113,6 +115,7 @@ struct TrainSection {
   bool deterministic = false;         // CUDA: deterministic algorithms, cuDNN benchmark off
   double loss_scale = 65536.0;        // fp16: initial dynamic loss scale
   int64_t loss_scale_window = 2000;   // fp16: good steps before the scale grows
+  bool activation_checkpointing = false;  // recompute each block in backward instead of storing it
   int64_t log_every = 50;
   int64_t checkpoint_every = 0;       // steps; 0 = at each eval and at the end
   int64_t keep_checkpoints = 2;

@@ -41,6 +41,13 @@ Rule family_key(const std::string& key, const char* family, const char* what) {
             return c.model.type == family ? "" : model_is(c, std::string(what) + " only");
           }};
 }
+// Architecture keys a pretrained checkpoint's config.json decides (and its weights initialise).
+Rule from_checkpoint(const std::string& key) {
+  return {key, {"model.pretrained"}, [](const Cfg& c) -> std::string {
+            if (c.model.pretrained.empty()) return "";
+            return "model.pretrained (the checkpoint's config.json and weights fix the architecture)";
+          }};
+}
 // Keys one group of data types reads.
 Rule data_key(const std::string& key, std::function<bool(const Cfg&)> reads, const char* what) {
   return {key, {"data.type"}, [=](const Cfg& c) {
@@ -124,6 +131,13 @@ std::vector<Rule> build_rules() {
            return data_is(c, "only a language model's head can share the byte embedding");
          return "";
        }},
+      family_key("model.pretrained", "transformer", "Transformer"),
+      from_checkpoint("model.width"),
+      from_checkpoint("model.heads"),
+      from_checkpoint("model.mlp_ratio"),
+      from_checkpoint("model.positions"),
+      from_checkpoint("model.tie_weights"),
+      from_checkpoint("model.init_scale"),
       {"model.pool", {"model.type", "data.type"}, [=](const Cfg& c) -> std::string {
          if (c.model.type != "transformer") return model_is(c, "Transformer only");
          if (is_text_lm(c)) return data_is(c, "a language model predicts at every position; pooling is for classifiers");
@@ -131,6 +145,7 @@ std::vector<Rule> build_rules() {
        }},
 
       // Data type.
+      data_key("data.tokenizer", text, "text"),
       data_key("data.function", [](const Cfg& c) { return c.data.type == "surface"; }, "surface"),
       data_key("data.dim", [](const Cfg& c) { return c.data.type == "surface"; }, "surface"),
       data_key("data.n_train", [](const Cfg& c) { return c.data.type == "surface"; }, "surface"),

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "lpa/config/ignored_keys.h"
+#include "lpa/config/pretrained_defaults.h"
 #include "lpa/config/schema.h"
 #include "lpa/config/suggest.h"
 #include "lpa/errors.h"
@@ -118,6 +119,7 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
   }
   read_document(cfg, root, source);
   for (const auto& o : overrides) apply_override(cfg, o);
+  apply_pretrained_defaults(cfg);
   validate_config(cfg);
   return cfg;
 }

@@ -269,6 +269,9 @@ std::vector<ConfigKey> build_schema() {
                   "Transformer: LM head shares the embedding matrix"),
       bool_key<M>("model.causal", mo, &M::causal, "Transformer: causal attention"),
       string_key<M>("model.pool", mo, &M::pool, {"mean", "cls"}, "Transformer classifier pooling"),
+      string_key<M>("model.pretrained", mo, &M::pretrained, {},
+                    "Transformer: a Hugging Face-layout folder (config.json + safetensors; GPT-2, "
+                    "Llama, Qwen2, Mistral) whose weights and architecture the model starts from"),
 
       string_key<D>("data.type", da, &D::type,
                     {"surface", "idx", "cifar10", "cifar100", "text", "text_classification"},
@@ -312,6 +315,9 @@ std::vector<ConfigKey> build_schema() {
       bool_key<D>("data.strip_headers", da, &D::strip_headers,
                   "text_classification: keep each document's body after its first blank line "
                   "(drops mail headers; a document without one is kept whole)"),
+      string_key<D>("data.tokenizer", da, &D::tokenizer, {},
+                    "text: bytes, or a folder with tokenizer.json or GPT-2's vocab.json/encoder.json "
+                    "+ merges.txt/vocab.bpe"),
 
       string_key<L>("loss.kind", lo, &L::kind, {"e2e", "lpa"},
                     "e2e: last depth only; lpa: every depth"),
@@ -356,6 +362,9 @@ std::vector<ConfigKey> build_schema() {
                     "fp16: initial loss scale (halved after an overflow, doubled after loss_scale_window good steps)"),
       int_key<T>("train.loss_scale_window", tr, &T::loss_scale_window, 1, kMax,
                  "fp16: good steps in a row before the loss scale doubles"),
+      bool_key<T>("train.activation_checkpointing", tr, &T::activation_checkpointing,
+                  "recompute each block's activations in backward instead of keeping them "
+                  "(less memory, about one more forward per step)"),
       bool_key<T>("train.deterministic", tr, &T::deterministic,
                   "deterministic algorithms only (CUDA: cuDNN benchmark off, deterministic cuBLAS): bit for bit "
                   "on a GPU too, slower"),

@@ -48,6 +48,9 @@ void validate_config(const ExperimentConfig& c) {
     fail("data.type", "a transformer reads text or text_classification data");
   if (c.data.type == "text" && c.model.type == "transformer" && !c.model.causal)
     fail("model.causal", "a language model (data.type: text) needs causal attention");
+  if (c.data.type == "text_classification" && c.data.tokenizer != "bytes" && c.model.pretrained.empty())
+    fail("data.tokenizer", "lpa's own text classifier reads bytes; a tokenizer needs model.pretrained (a "
+                           "checkpoint whose vocabulary it is)");
   if (c.model.type == "resnet" && (surface || text))
     fail("model.type", "a resnet reads image data (idx, cifar10, cifar100)");
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "lpa/data/text_classification_dataset.h"
+#include "lpa/errors.h"
 #include "lpa/export/script_family.h"
 #include "lpa/models/transformer.h"
 
@@ -16,12 +17,10 @@ namespace lpa {
 
 namespace {
 
-std::string layer_norm(const std::string& self, torch::nn::LayerNormImpl& ln, const std::string& x) {
-  const auto& o = ln.options;
+std::string layer_norm(const std::string& self, NormImpl& ln, const std::string& x) {
   std::ostringstream s;
-  s << "torch.layer_norm(" << x << ", [";
-  for (size_t i = 0; i < o.normalized_shape().size(); ++i) s << (i ? ", " : "") << o.normalized_shape()[i];
-  s << "], " << self << ".weight, " << self << ".bias, " << script_float(o.eps()) << ")";
+  s << "torch.layer_norm(" << x << ", [" << ln.weight.size(0) << "], " << self << ".weight, " << self << ".bias, "
+    << script_float(ln.eps) << ")";
   return s.str();
 }
 
@@ -69,6 +68,10 @@ std::string block_source(TransformerBlockImpl& b) {
 ScriptPlan plan_transformer(const ExportSource& src, int64_t depth, bool with_exits) {
   DepthwiseModel& model = src.model;
   const ModelSection& c = src.cfg.model;
+  // The script below is lpa's own block (LayerNorm, GELU, one head count); a pretrained
+  // checkpoint's family goes back to its own format.
+  if (!c.pretrained.empty())
+    throw UserError("lpa export: a model started from model.pretrained exports as --format hf");
   const bool lm = src.spec.task == Task::language_model;
   const bool tied = lm && c.tie_weights, rotary = c.positions == "rotary";
   const int kLong = static_cast<int>(torch::kLong);

@@ -4,48 +4,69 @@
 
 #include "lpa/data/text_classification_dataset.h"
 #include "lpa/errors.h"
+#include "lpa/models/pretrained_transformer.h"
 
 namespace lpa {
 
-TransformerHeadImpl::TransformerHeadImpl(int64_t d, int64_t outputs) {
-  ln = register_module("ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
+TransformerHeadImpl::TransformerHeadImpl(int64_t d, int64_t outputs, NormKind norm, double eps) {
+  ln = register_module("ln", Norm(d, norm, eps));
   if (outputs > 0)
     proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(d, outputs).bias(false)));
 }
 
-Transformer::Transformer(const ModelSection& c, const DataSpec& spec)
-    : lm_(spec.task == Task::language_model),
+namespace {
+
+// lpa's own byte-level model from the model keys.
+TransformerArch lpa_arch(const ModelSection& c, const DataSpec& spec) {
+  const bool lm = spec.task == Task::language_model;
+  TransformerArch a;
+  a.block = lpa_block_arch(c.width, c.heads, c.mlp_ratio, c.dropout, c.positions == "rotary");
+  a.depth = c.depth;
+  a.vocabulary = lm ? spec.output_dim : kClsToken + 1;
+  a.context = spec.input_shape.at(0) + (lm ? 0 : 1);
+  a.tied = lm && c.tie_weights;
+  return a;
+}
+
+}  // namespace
+
+Transformer::Transformer(const ModelSection& c, const DataSpec& spec) : Transformer(c, spec, lpa_arch(c, spec)) {}
+
+Transformer::Transformer(const ModelSection& c, const DataSpec& spec, const TransformerArch& a)
+    : arch_(a),
+      lm_(spec.task == Task::language_model),
       causal_(c.causal),
-      tied_(lm_ && c.tie_weights),
-      rotary_(c.positions == "rotary"),
+      tied_(lm_ && a.tied),
+      rotary_(a.block.rotary),
       cls_pool_(c.pool == "cls"),
       shared_head_(c.head == "shared"),
-      d_(c.width),
-      context_(spec.input_shape.at(0) + (lm_ ? 0 : 1)),
-      outputs_(spec.output_dim),
-      mlp_ratio_(c.mlp_ratio) {
+      d_(a.block.d_model),
+      context_(a.context),
+      outputs_(lm_ ? a.vocabulary : spec.output_dim),
+      tokens_per_sample_(spec.input_shape.at(0) + (lm_ ? 0 : 1)) {
   if (spec.task == Task::regression) throw UserError("model.type: a transformer reads text data");
   if (c.head == "per_stage") throw UserError("model.head: per_stage heads exist only for resnet");
   if (lm_ && !causal_) throw UserError("model.causal: a language model needs causal attention");
-  const int64_t vocabulary = lm_ ? spec.output_dim : kClsToken + 1;
+  if (lm_ && spec.output_dim > a.vocabulary)
+    throw UserError("data.tokenizer: its " + std::to_string(spec.output_dim) + " token ids do not fit the model's " +
+                    std::to_string(a.vocabulary) + "-entry vocabulary");
   embed_ = std::make_shared<EmbeddingImpl>();
-  embed_->tokens = embed_->register_module("tokens", torch::nn::Embedding(vocabulary, d_));
+  embed_->tokens = embed_->register_module("tokens", torch::nn::Embedding(a.vocabulary, d_));
   if (!rotary_)
     embed_->positions = embed_->register_module("positions", torch::nn::Embedding(context_, d_));
   embed_->drop = embed_->register_module("drop", torch::nn::Dropout(c.dropout));
   register_module("embed", embed_);
-  for (int64_t l = 1; l <= c.depth; ++l)
-    blocks_.emplace_back(register_module("block" + std::to_string(l),
-                                      TransformerBlock(d_, c.heads, c.mlp_ratio, c.dropout, rotary_)));
-  const int64_t n_heads = shared_head_ ? 1 : c.depth;
+  for (int64_t l = 1; l <= a.depth; ++l)
+    blocks_.emplace_back(register_module("block" + std::to_string(l), TransformerBlock(a.block)));
+  const int64_t n_heads = shared_head_ ? 1 : a.depth;
   for (int64_t i = 0; i < n_heads; ++i)
     heads_.emplace_back(register_module(shared_head_ ? "head" : "head" + std::to_string(i + 1),
-                                     TransformerHead(d_, tied_ ? 0 : outputs_)));
+                                     TransformerHead(d_, tied_ ? 0 : outputs_, a.block.norm, a.block.norm_eps)));
 
   // GPT-2 initialisation: N(0, 0.02), zero biases; the projections that write into the residual
   // stream are scaled by 1/sqrt(2 depth) (times model.init_scale) so depth does not blow it up.
   torch::NoGradGuard g;
-  const double resid_std = 0.02 * c.init_scale / std::sqrt(2.0 * c.depth);
+  const double resid_std = 0.02 * c.init_scale / std::sqrt(2.0 * static_cast<double>(a.depth));
   for (auto& p : named_parameters()) {
     const std::string& name = p.key();
     torch::Tensor& w = p.value();
@@ -62,7 +83,8 @@ torch::Tensor Transformer::embed(const torch::Tensor& tokens, int64_t offset) {
   const int64_t t = tokens.size(1);
   if (!rotary_ && offset + t > context_)
     throw UserError("a sequence of " + std::to_string(offset + t) + " tokens exceeds the " +
-                    std::to_string(context_) + " learned positions (data.seq_len)");
+                    std::to_string(context_) + " learned positions" +
+                    (arch_.family == "lpa" ? " (data.seq_len)" : " of the checkpoint (n_positions)"));
   torch::Tensor h = embed_->tokens->forward(tokens);
   if (!rotary_)
     h = h + embed_->positions->forward(torch::arange(offset, offset + t, tokens.options().dtype(torch::kLong)));
@@ -71,7 +93,7 @@ torch::Tensor Transformer::embed(const torch::Tensor& tokens, int64_t offset) {
 
 RotaryAngles Transformer::angles_for(int64_t t, int64_t offset, const torch::Device& device) const {
   if (!rotary_) return {};
-  return rotary_angles(t, offset, blocks_.front()->attn->head_dim, device);
+  return rotary_angles(t, offset, arch_.block.head_dim, device, arch_.block.rope_theta, arch_.block.rope_scaling);
 }
 
 torch::Tensor Transformer::stem(const torch::Tensor& x) {
@@ -83,6 +105,7 @@ torch::Tensor Transformer::stem(const torch::Tensor& x) {
     angles_ = angles_for(t, 0, tokens.device());
     return embed(tokens, 0);
   }
+  if (arch_.family != "lpa") return pretrained_classifier_stem(tokens);
   // Classifier: drop the padding columns the whole batch shares (documents are padded at the
   // end), then put [CLS] first so that no position ever attends to padding only. Reading the
   // longest document's length is free on the CPU; on an accelerator it would stall the step on
@@ -95,6 +118,23 @@ torch::Tensor Transformer::stem(const torch::Tensor& x) {
   const int64_t b = tokens.size(0), s = tokens.size(1);
   allowed_ = keep_.view({b, 1, 1, s});
   if (causal_) allowed_ = allowed_.logical_and(torch::ones({s, s}, keep_.options()).tril());
+  angles_ = angles_for(s, 0, tokens.device());
+  return embed(tokens, 0);
+}
+
+torch::Tensor Transformer::pretrained_classifier_stem(torch::Tensor tokens) {
+  // A pretrained body never saw lpa's [CLS] token: its documents start as they are, padded with
+  // kTokenizedPad, which is masked (and embedded as id 0). Each position may attend to itself,
+  // so a padding position never has nothing to attend to. Shared padding columns are dropped
+  // on the CPU only, as above.
+  keep_ = tokens.ge(0);
+  const int64_t used = tokens.is_cpu() ? std::max<int64_t>(1, keep_.sum(1).max().item<int64_t>()) : tokens.size(1);
+  tokens = tokens.narrow(1, 0, used).clamp_min(0);
+  keep_ = keep_.narrow(1, 0, used);
+  const int64_t b = tokens.size(0), s = tokens.size(1);
+  allowed_ = keep_.view({b, 1, 1, s});
+  if (causal_) allowed_ = allowed_.logical_and(torch::ones({s, s}, keep_.options()).tril());
+  allowed_ = allowed_.logical_or(torch::eye(s, keep_.options()));
   angles_ = angles_for(s, 0, tokens.device());
   return embed(tokens, 0);
 }
@@ -118,7 +158,7 @@ torch::Tensor Transformer::head(int64_t l, const torch::Tensor& h) {
     pooled = z.select(1, 0);
   } else {
     torch::Tensor m = keep_.unsqueeze(-1).to(z.dtype());
-    pooled = (z * m).sum(1) / m.sum(1);
+    pooled = (z * m).sum(1) / m.sum(1).clamp_min(1);  // an empty document pools to zeros
   }
   return hd->proj->forward(pooled);
 }
@@ -181,19 +221,23 @@ void truncate_kv_cache(KvCache& cache, int64_t length) {
 }
 
 double Transformer::flops_per_sample(int64_t d) const {
-  const double t = static_cast<double>(context_), w = static_cast<double>(d_);
-  const double hidden = std::max<double>(1.0, std::llround(w * mlp_ratio_));
-  // Per token and block: qkv + output projections, the MLP, and attention scores + mixing.
-  const double per_block = t * (2.0 * (4.0 * w * w + 2.0 * w * hidden) + 4.0 * t * w);
-  return d * per_block + head_flops_per_sample(d);
+  const BlockArch& b = arch_.block;
+  const double t = static_cast<double>(tokens_per_sample_), w = static_cast<double>(d_);
+  const double q = static_cast<double>(b.heads * b.head_dim), kv = static_cast<double>(b.kv_heads * b.head_dim);
+  const double hidden = static_cast<double>(b.mlp_hidden), mlp_in = b.mlp == MlpKind::swiglu ? 2.0 * hidden : hidden;
+  // Per token and block: q, k, v and output projections, the MLP, and attention scores + mixing.
+  const double per_block = t * (2.0 * (w * (q + 2.0 * kv) + q * w + w * mlp_in + hidden * w) + 4.0 * t * q);
+  return static_cast<double>(d) * per_block + head_flops_per_sample(d);
 }
 
 double Transformer::head_flops_per_sample(int64_t) const {
   const double w = static_cast<double>(d_);
-  return lm_ ? static_cast<double>(context_) * 2.0 * w * outputs_ : 2.0 * w * outputs_;
+  return lm_ ? static_cast<double>(tokens_per_sample_) * 2.0 * w * static_cast<double>(outputs_)
+             : 2.0 * w * static_cast<double>(outputs_);
 }
 
 ModelPtr make_transformer(const ExperimentConfig& cfg, const DataSpec& spec) {
+  if (!cfg.model.pretrained.empty()) return make_pretrained_transformer(cfg, spec);
   return std::make_shared<Transformer>(cfg.model, spec);
 }
 
