@@ -25,7 +25,10 @@ std::vector<torch::Tensor> DepthwiseModel::forward_all(const torch::Tensor& x, i
   torch::Tensor h = stem(x);
   for (int64_t l = 1; l <= max_depth; ++l) {
     const bool skip = drop && skippable(l) && torch::rand({1}).item<double>() < o.layer_drop * l / depth();
-    if (!skip) h = block(l, (o.stop_gradient && l >= 2) ? h.detach() : h);
+    if (!skip) {
+      const torch::Tensor in = (o.stop_gradient && l >= 2) ? h.detach() : h;
+      h = o.run_block ? o.run_block(l, in) : block(l, in);
+    }
     if (!computed(l)) continue;
     depths.push_back(l);
     if (!o.gradient_equilibrium) {

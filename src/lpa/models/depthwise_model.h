@@ -25,6 +25,9 @@ struct ForwardOptions {
   // so every block receives the mean of the gradients of the exits at or after it. Values
   // are unchanged.
   bool gradient_equilibrium = false;
+  // Runs block l on h in place of model.block(l, h) when set: train.activation_checkpointing
+  // recomputes each block in backward instead of storing its activations (train/activation_checkpoint.h).
+  std::function<torch::Tensor(int64_t l, const torch::Tensor& h)> run_block;
 };
 
 class DepthwiseModel : public torch::nn::Module {

@@ -11,6 +11,7 @@
 #include "lpa/objectives/probe.h"
 #include "lpa/objectives/sequential.h"
 #include "lpa/objectives/task_loss.h"
+#include "lpa/train/activation_checkpoint.h"
 
 namespace lpa {
 
@@ -66,9 +67,16 @@ torch::Tensor Objective::losses_at_every_depth(DepthwiseModel& model, const Batc
   return detached_losses(model.forward_all(batch.x, depth_), batch.y);
 }
 
-LossOutput Objective::deepest_exit_loss(DepthwiseModel& m, const Batch& b) const {
+ForwardOptions Objective::training_forward(DepthwiseModel& m) const {
   ForwardOptions o;
   o.layer_drop = cfg_.loss.layer_drop;
+  if (cfg_.train.activation_checkpointing)
+    o.run_block = [&m](int64_t l, const torch::Tensor& h) { return checkpointed_block(m, l, h); };
+  return o;
+}
+
+LossOutput Objective::deepest_exit_loss(DepthwiseModel& m, const Batch& b) const {
+  ForwardOptions o = training_forward(m);
   o.exits = only_exit(depth_, depth_);
   auto outs = m.forward_all(b.x, depth_, o);
   return {loss_at(outs.back(), b.y), logging_ ? detached_losses(outs, b.y) : torch::Tensor()};
@@ -95,8 +103,7 @@ class DepthSum : public Objective {
 
   LossOutput compute(DepthwiseModel& m, const Batch& b, int64_t step, int64_t total) override {
     const LossSection& loss = cfg_.loss;
-    ForwardOptions o;
-    o.layer_drop = loss.layer_drop;
+    ForwardOptions o = training_forward(m);
     if (in_e2e_phase(step, total)) return deepest_exit_loss(m, b);
     o.stop_gradient = local_;
     o.exits = active_exits(loss, depth_, step, total);

@@ -22,8 +22,6 @@
 
 namespace lpa {
 
-namespace {
-
 bool autocast_enabled(torch::DeviceType t) {
 #ifdef LPA_AUTOCAST_BY_DEVICE_TYPE
   return at::autocast::is_autocast_enabled(t);
@@ -31,6 +29,16 @@ bool autocast_enabled(torch::DeviceType t) {
   return t == torch::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
 #endif
 }
+
+at::ScalarType autocast_dtype(torch::DeviceType t) {
+#ifdef LPA_AUTOCAST_BY_DEVICE_TYPE
+  return at::autocast::get_autocast_dtype(t);
+#else
+  return t == torch::kCUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+#endif
+}
+
+namespace {
 
 void set_autocast(torch::DeviceType t, bool on, at::ScalarType dtype) {
 #ifdef LPA_AUTOCAST_BY_DEVICE_TYPE
@@ -44,14 +52,6 @@ void set_autocast(torch::DeviceType t, bool on, at::ScalarType dtype) {
     at::autocast::set_autocast_cpu_dtype(dtype);
     at::autocast::set_cpu_enabled(on);
   }
-#endif
-}
-
-at::ScalarType autocast_dtype(torch::DeviceType t) {
-#ifdef LPA_AUTOCAST_BY_DEVICE_TYPE
-  return at::autocast::get_autocast_dtype(t);
-#else
-  return t == torch::kCUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
 #endif
 }
 
@@ -122,6 +122,16 @@ AutocastGuard::AutocastGuard(Precision p, const torch::Device& device) {
   was_dtype_ = autocast_dtype(type_);
   at::autocast::increment_nesting();
   set_autocast(type_, true, p == Precision::bf16 ? at::kBFloat16 : at::kHalf);
+}
+
+AutocastGuard::AutocastGuard(torch::DeviceType type, bool enabled, at::ScalarType dtype) {
+  if (!enabled && !autocast_enabled(type)) return;
+  active_ = true;
+  type_ = type;
+  was_enabled_ = autocast_enabled(type_);
+  was_dtype_ = autocast_dtype(type_);
+  at::autocast::increment_nesting();
+  set_autocast(type_, enabled, dtype);
 }
 
 AutocastGuard::~AutocastGuard() {

@@ -35,6 +35,9 @@ void set_determinism(bool deterministic);
 class AutocastGuard {
  public:
   AutocastGuard(Precision p, const torch::Device& device);
+  // A captured state (autocast_enabled / autocast_dtype) re-entered: a block recomputed in
+  // backward (activation checkpointing) runs under the autocast its forward ran under.
+  AutocastGuard(torch::DeviceType type, bool enabled, at::ScalarType dtype);
   ~AutocastGuard();
   AutocastGuard(const AutocastGuard&) = delete;
   AutocastGuard& operator=(const AutocastGuard&) = delete;
@@ -45,6 +48,10 @@ class AutocastGuard {
   bool was_enabled_ = false;
   at::ScalarType was_dtype_ = at::kFloat;
 };
+
+// The thread's autocast state for a device type.
+bool autocast_enabled(torch::DeviceType type);
+at::ScalarType autocast_dtype(torch::DeviceType type);
 
 // Dynamic loss scaling (as torch.cuda.amp.GradScaler): the loss is multiplied by the scale
 // before backward; the gradients are unscaled before clipping; a step whose gradients hold an
