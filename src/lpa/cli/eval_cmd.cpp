@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 
 #include "lpa/cli/commands.h"
@@ -13,7 +14,7 @@ namespace lpa::cli {
 int run_eval(const EvalOptions& o) {
   if (!o.model.empty()) {
     if (!o.run_dir.empty()) throw UserError("eval: give --run DIR or --model FILE, not both");
-    return run_eval_model(o);
+    return std::filesystem::is_directory(o.model) ? run_eval_hf_folder(o) : run_eval_model(o);
   }
   if (o.run_dir.empty()) throw UserError("eval: --run DIR (a trained run) or --model FILE (an export) is required");
   if (!o.early_exit.empty()) return run_early_exit(o);

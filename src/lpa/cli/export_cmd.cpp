@@ -6,6 +6,7 @@
 
 #include "lpa/cli/commands.h"
 #include "lpa/cli/exit_rule.h"
+#include "lpa/cli/export_hf.h"
 #include "lpa/cli/load_run.h"
 #include "lpa/config/suggest.h"
 #include "lpa/errors.h"
@@ -21,13 +22,13 @@ namespace lpa::cli {
 
 namespace {
 
-const std::vector<std::string> kFormats = {"torchscript", "safetensors"};
+const std::vector<std::string> kFormats = {"torchscript", "safetensors", "hf"};
 
 void check_format(const std::string& f) {
   for (const auto& k : kFormats)
     if (f == k) return;
   std::string hint = closest_match(f, kFormats);
-  throw UserError("export: unknown --format '" + f + "' (torchscript or safetensors" +
+  throw UserError("export: unknown --format '" + f + "' (torchscript, safetensors or hf" +
                   (hint.empty() ? "" : "; did you mean " + hint + "?") + ")");
 }
 
@@ -54,7 +55,11 @@ int run_export(const ExportOptions& o) {
   if (o.output.empty()) throw UserError("export: -o FILE is required");
   check_exit_rule_options(o.exit, "export");
   // Exports are written from CPU weights; the file loads anywhere and moves with .to(device).
+  if (o.format == "hf" && !o.exit.criterion.empty())
+    throw UserError("export --format hf: the Hugging Face layout has no early exits; drop --early-exit");
   LoadedRun r = load_trained_run(o.run_dir, "cpu");
+  if (!r.cfg.model.pretrained.empty() && o.format != "hf")
+    throw UserError("export: a model started from model.pretrained exports as --format hf (its own layout)");
   DepthwiseModel& model = *r.model;
   const int64_t full = model.depth();
   const DataSpec spec = r.data->spec();
@@ -108,8 +113,10 @@ int run_export(const ExportOptions& o) {
   const std::string config_yaml = read_file(r.dir.config());
 
   const std::string dir = parent_dir(o.output);
-  if (!dir_exists(dir)) make_dirs(dir);
-  if (o.format == "torchscript") {
+  if (!dir.empty() && !dir_exists(dir)) make_dirs(dir);
+  if (o.format == "hf") {
+    write_hf_export(model, r.cfg, k, o.output, info_yaml, config_yaml);
+  } else if (o.format == "torchscript") {
     const ExportedExitRule* rule = info.early_exit ? &*info.early_exit : nullptr;
     torch::jit::Module script = build_truncated_script(ExportSource{model, r.cfg, spec}, k, rule);
     save_script(script, o.output,
@@ -118,7 +125,7 @@ int run_export(const ExportOptions& o) {
     write_safetensors(o.output, truncated_tensors(ExportSource{model, r.cfg, spec}, k, info.early_exit.has_value()),
                       {{"format", "pt"}, {"lpa_export", info_yaml}, {"lpa_json", info_json}, {"lpa_config", config_yaml}});
   }
-  write_file_atomic(o.output + ".yaml", info_yaml);
+  if (o.format != "hf") write_file_atomic(o.output + ".yaml", info_yaml);
 
   if (info.choice) std::cout << "depth auto: " << describe(*info.choice, full) << "\n";
   std::cout << "exported " << model.kind() << " at depth " << k << " of " << full << " (" << o.format << ") to "
@@ -146,7 +153,7 @@ int run_export(const ExportOptions& o) {
               << (o.format == "torchscript" ? "; method forward_early_exit(x) -> (prediction, sureness, exit_depth)\n"
                                             : " (exit<l>.* tensors)\n");
   }
-  std::cout << "  description: " << o.output << ".yaml\n";
+  std::cout << "  description: " << (o.format == "hf" ? o.output + "/lpa_export.yaml" : o.output + ".yaml") << "\n";
   return 0;
 }
 

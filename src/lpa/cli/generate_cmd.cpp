@@ -1,40 +1,27 @@
-// lpa generate: sample text from a trained language-model run at any depth. The text goes to
-// stdout (invalid UTF-8 as U+FFFD, control bytes as visible symbols); what ran and how fast
-// goes to stderr.
+// lpa generate: sample text at any depth from a trained language-model run or a Hugging
+// Face-layout folder. The text goes to stdout (invalid UTF-8 as U+FFFD, control bytes as
+// visible symbols); what ran and how fast goes to stderr.
 #include <cstdio>
 #include <iostream>
 
 #include "lpa/cli/commands.h"
-#include "lpa/cli/load_run.h"
-#include "lpa/config/load.h"
-#include "lpa/data/text_dataset.h"
+#include "lpa/cli/load_language_model.h"
 #include "lpa/errors.h"
 #include "lpa/generate/generator.h"
 #include "lpa/generate/speculative.h"
-#include "lpa/io/run_dir.h"
 #include "lpa/io/utf8.h"
-#include "lpa/train/checkpoint.h"
 #include "lpa/train/device.h"
 
 namespace lpa::cli {
 
 int run_generate(const GenerateOptions& o) {
-  const RunDir dir = open_run_dir(o.run_dir);
-  const ExperimentConfig cfg = load_config(dir.config());
-  if (cfg.data.type != "text")
-    throw UserError(o.run_dir + ": generate needs a language-model run (data.type: text), this one has "
-                    "data.type: " + cfg.data.type);
+  LanguageModel m = load_language_model(o.run_dir, o.model, "generate");
+  const ExperimentConfig& cfg = m.cfg;
   configure_threads(cfg.train.threads);
   const torch::Device device = resolve_device(o.device.empty() ? cfg.train.device : o.device);
-  if (list_checkpoints(dir.checkpoints()).empty())
-    throw UserError(o.run_dir + ": no checkpoint in " + dir.checkpoints() + " (was training run?)");
-  // The corpus is not needed: a byte-level LM's data spec follows from the config alone.
-  ModelPtr model = build_model(cfg, text_lm_spec(cfg));
-  std::string checkpoint;
-  load_latest_checkpoint(dir.checkpoints(), *model, nullptr, &checkpoint);
-  model->to(device);
-  auto* lm = dynamic_cast<Transformer*>(model.get());
-  if (!lm) throw UserError(o.run_dir + ": generate needs model.type: transformer");
+  const std::string& checkpoint = m.source;
+  m.model->to(device);
+  Transformer* lm = m.model.get();
   if (o.draft_depth > 0 && o.depth > 0 && o.depth != lm->depth())
     throw UserError("generate: --draft-depth verifies with the full model; drop --depth " + std::to_string(o.depth));
   const int64_t depth = o.depth > 0 ? o.depth : lm->depth();
@@ -47,6 +34,7 @@ int run_generate(const GenerateOptions& o) {
   g.seed = o.seed;
   g.stop = o.stop;
   g.use_cache = !o.no_cache;
+  g.tokenizer = m.tokenizer.get();
   if (o.draft_depth > 0) g.depth = 0;
   GenerationResult r = o.draft_depth > 0
                            ? generate_speculative(*lm, o.prompt, g, {o.draft_depth, o.draft_tokens}, device)
@@ -59,7 +47,7 @@ int run_generate(const GenerateOptions& o) {
                static_cast<long long>(depth), static_cast<long long>(lm->depth()), checkpoint.c_str(),
                static_cast<long long>(r.prompt_tokens), r.prefill_seconds,
                static_cast<long long>(r.tokens), r.decode_seconds, r.tokens_per_second(),
-               g.use_cache ? ", KV cache" : ", no cache", r.stopped ? ", stopped at the stop string" : "",
+               g.use_cache ? ", KV cache" : ", no cache", r.stopped ? ", stopped at the stop string or end of text" : "",
                r.refills ? (", context window re-read " + std::to_string(r.refills) + "x").c_str() : "");
   if (o.draft_depth > 0)
     std::fprintf(stderr,

@@ -10,11 +10,13 @@
 #include "lpa/cli/commands.h"
 #include "lpa/cli/exit_rule.h"
 #include "lpa/cli/load_run.h"
+#include "lpa/config/load.h"
 #include "lpa/data/predict_inputs.h"
 #include "lpa/errors.h"
 #include "lpa/export/exported_model.h"
 #include "lpa/io/csv_writer.h"
 #include "lpa/io/files.h"
+#include "lpa/io/run_dir.h"
 #include "lpa/models/registry.h"
 #include "lpa/train/device.h"
 
@@ -126,12 +128,19 @@ std::string label_name(const DataSpec& spec, int64_t c) {
   return c >= 0 && c < static_cast<int64_t>(spec.class_names.size()) ? spec.class_names[c] : std::to_string(c);
 }
 
+// A language model's run, or a Hugging Face-layout folder: predict scores documents.
+bool is_language_model(const PredictOptions& o) {
+  if (!o.model.empty()) return dir_exists(o.model);
+  return load_config(open_run_dir(o.run_dir).config()).data.type == "text";
+}
+
 }  // namespace
 
 int run_predict(const PredictOptions& o) {
   if (o.run_dir.empty() == o.model.empty()) throw UserError("predict: give exactly one of --run DIR or --model FILE");
   if (o.input.empty()) throw UserError("predict: --input PATH is required");
   if (o.output.empty()) throw UserError("predict: -o FILE is required");
+  if (is_language_model(o)) return run_predict_language_model(o);
   if (o.batch_size < 1) throw UserError("predict: --batch-size must be at least 1");
   std::shared_ptr<LoadedRun> run;
   std::shared_ptr<ExportedModel> exported;

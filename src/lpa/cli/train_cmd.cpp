@@ -120,10 +120,11 @@ void record_end(const RunDir& run, const std::string& state, int64_t total_steps
   }
 }
 
-// The final evaluation on eval.split: per_depth.csv, its plot and the report.
+// The final evaluation on eval.split: per_depth.csv, its plot and the report. `label_prefix`
+// "pretrained_": the checkpoint's depths before fine-tuning, rows of their own in per_depth.csv.
 void evaluate_trained(const ExperimentConfig& cfg, const Dataset& data, DepthwiseModel& model,
                       const std::vector<int64_t>& final_depths, torch::Device device, const dist::Rendezvous& rv,
-                      const Parallelism& parallel, const RunDir& run) {
+                      const Parallelism& parallel, const RunDir& run, const std::string& label_prefix = "") {
   const bool main_rank = rv.rank == 0;
   const Split split = parse_split(cfg.eval.split);
   lpa::EvalOptions eo;
@@ -139,10 +140,11 @@ void evaluate_trained(const ExperimentConfig& cfg, const Dataset& data, Depthwis
   for (size_t i = 0; i < final_depths.size(); ++i)
     results.push_back({final_depths[i], meters[i]->metrics(), model.params_at_depth(final_depths[i]),
                        model.flops_per_sample(final_depths[i]) / 1e6});
-  write_per_depth_csv(run.per_depth(), split, results);
+  write_per_depth_csv(run.per_depth(), label_prefix + to_string(split), results);
   write_per_depth_svg(run);
+  if (!label_prefix.empty()) std::cout << "before fine-tuning (" << cfg.model.pretrained << "):\n";
   std::cout << per_depth_report(split, results, data.spec().task);
-  std::cout << "run directory: " << run.path << std::endl;
+  if (label_prefix.empty()) std::cout << "run directory: " << run.path << std::endl;
 }
 
 }  // namespace
@@ -226,6 +228,9 @@ int run_train(const TrainOptions& opts) {
   if (comm) dist::broadcast_module(*comm, *model);  // identical replicas, whatever each loaded
   if (main_rank) write_run_status(run, "running", trainer.total_steps());
   try {
+    // What fine-tuning changes: the checkpoint's own depths, once, before the first step.
+    if (!cfg.model.pretrained.empty() && trainer.step() == 0)
+      evaluate_trained(cfg, *data, *model, final_depths, device, rv, parallel, run, "pretrained_");
     trainer.run();
     evaluate_trained(cfg, *data, *model, final_depths, device, rv, parallel, run);
   } catch (const StopRequested& e) {

@@ -81,7 +81,7 @@ PredictInputs text_inputs(const std::string& path, const ExperimentConfig& cfg) 
   PredictInputs in;
   if (dir_exists(path)) {
     for (const auto& f : files_in_folder(path, d.extensions)) {
-      docs.push_back(document_content(d, read_bytes(f, d.strip_headers ? -1 : d.seq_len)));
+      docs.push_back(document_content(d, read_bytes(f, d.strip_headers ? -1 : document_bytes(d))));
       in.names.push_back(std::filesystem::relative(f, path).string());
     }
     in.description = std::to_string(docs.size()) + " documents (one per file) from " + path;
@@ -90,13 +90,13 @@ PredictInputs text_inputs(const std::string& path, const ExperimentConfig& cfg) 
     std::string line;
     for (int64_t k = 1; std::getline(lines, line); ++k) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      docs.push_back(line.substr(0, static_cast<size_t>(d.seq_len)));
+      docs.push_back(line.substr(0, static_cast<size_t>(document_bytes(d))));
       in.names.push_back("line " + std::to_string(k));
     }
     in.description = std::to_string(docs.size()) + " documents (one per line) from " + path;
   }
   if (docs.empty()) throw UserError(path + ": no documents to predict");
-  in.x = encode_documents(docs, d.seq_len);
+  in.x = encode_documents(docs, d);
   return in;
 }
 

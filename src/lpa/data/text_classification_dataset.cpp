@@ -11,6 +11,7 @@
 #include "lpa/errors.h"
 #include "lpa/io/csv_writer.h"
 #include "lpa/io/utf8.h"
+#include "lpa/text/tokenizer.h"
 
 namespace lpa {
 namespace {
@@ -52,7 +53,7 @@ std::vector<LabelledText> read_label_folders(const ExperimentConfig& cfg) {
     const std::string label = it == d.label_map.end() ? folder : it->second;
     // Without stripping only seq_len bytes are needed; with it, the headers come first.
     for (const auto& f : files)
-      docs.push_back({document_content(d, read_bytes(f, d.strip_headers ? -1 : d.seq_len)), label});
+      docs.push_back({document_content(d, read_bytes(f, d.strip_headers ? -1 : document_bytes(d))), label});
   }
   return docs;
 }
@@ -102,9 +103,9 @@ class TextClassificationDataset : public Dataset {
  public:
   TextClassificationDataset(std::vector<torch::Tensor> x, std::vector<torch::Tensor> y,
                             std::vector<std::string> classes, int64_t seq_len, bool strip_headers,
-                            std::string origin)
+                            std::string origin, std::string unit)
       : x_(std::move(x)), y_(std::move(y)), classes_(std::move(classes)), seq_len_(seq_len),
-        strip_headers_(strip_headers), origin_(std::move(origin)) {}
+        strip_headers_(strip_headers), origin_(std::move(origin)), unit_(std::move(unit)) {}
 
   DataSpec spec() const override {
     DataSpec s;
@@ -121,7 +122,7 @@ class TextClassificationDataset : public Dataset {
   }
   std::string describe() const override {
     std::ostringstream o;
-    o << "text_classification " << origin_ << ", first " << seq_len_ << " bytes of each"
+    o << "text_classification " << origin_ << ", first " << seq_len_ << " " << unit_ << " of each"
       << (strip_headers_ ? " after its headers" : "") << "; classes";
     for (size_t c = 0; c < classes_.size(); ++c) {
       int64_t n = 0;
@@ -134,18 +135,23 @@ class TextClassificationDataset : public Dataset {
   }
 
  private:
-  std::vector<torch::Tensor> x_, y_;  // x: int16 [n, seq_len] (bytes, kPadToken after the end)
+  std::vector<torch::Tensor> x_, y_;  // x: int16 [n, seq_len] (bytes, kPadToken after the end) or int32 (token ids)
   std::vector<std::string> classes_;
   int64_t seq_len_;
   bool strip_headers_;
   std::string origin_;
+  std::string unit_;  // "bytes" or "tokens"
 };
 
 }  // namespace
 
 // Headers name the servers a mail passed, not what it says: data.strip_headers skips them.
+int64_t document_bytes(const DataSection& d) {
+  return d.tokenizer == "bytes" ? d.seq_len : kTokenizedBytesPerToken * d.seq_len;
+}
+
 std::string document_content(const DataSection& d, const std::string& text) {
-  const size_t n = static_cast<size_t>(d.seq_len);
+  const size_t n = static_cast<size_t>(document_bytes(d));
   return d.strip_headers ? mail_body(text).substr(0, n) : text.substr(0, n);
 }
 
@@ -156,6 +162,19 @@ torch::Tensor encode_documents(const std::vector<std::string>& texts, int64_t se
   for (int64_t i = 0; i < n; ++i)
     for (size_t k = 0; k < texts[i].size() && static_cast<int64_t>(k) < seq_len; ++k)
       xa[i][k] = static_cast<unsigned char>(texts[i][k]);
+  return x;
+}
+
+torch::Tensor encode_documents(const std::vector<std::string>& texts, const DataSection& d) {
+  if (d.tokenizer == "bytes") return encode_documents(texts, d.seq_len);
+  const auto tokenizer = load_tokenizer(d.tokenizer);
+  const int64_t n = static_cast<int64_t>(texts.size());
+  torch::Tensor x = torch::full({n, d.seq_len}, kTokenizedPad, torch::kLong);
+  auto xa = x.accessor<int64_t, 2>();
+  for (int64_t i = 0; i < n; ++i) {
+    const std::vector<int64_t> ids = tokenizer->encode(texts[i]);
+    for (size_t k = 0; k < ids.size() && static_cast<int64_t>(k) < d.seq_len; ++k) xa[i][k] = ids[k];
+  }
   return x;
 }
 
@@ -188,15 +207,15 @@ DatasetPtr make_text_classification_dataset(const ExperimentConfig& cfg) {
   std::vector<std::string> texts;
   texts.reserve(docs.size());
   for (const auto& doc : docs) texts.push_back(doc.text);
-  // int16 in memory: bytes and kPadToken fit, at a quarter of int64's size.
-  torch::Tensor x = encode_documents(texts, t).to(torch::kInt16);
+  // int16 in memory: bytes and kPadToken fit, at a quarter of int64's size; token ids need int32.
+  torch::Tensor x = encode_documents(texts, d).to(d.tokenizer == "bytes" ? torch::kInt16 : torch::kInt32);
   torch::Tensor y = torch::empty({n}, torch::kLong);
   auto ya = y.accessor<int64_t, 1>();
   size_t invalid = 0, empty = 0;
   std::vector<std::vector<int64_t>> members(classes.size());
   for (int64_t i = 0; i < n; ++i) {
     const auto& text = docs[i].text;
-    invalid += count_invalid_utf8(text, static_cast<int64_t>(text.size()) == t);
+    invalid += count_invalid_utf8(text, static_cast<int64_t>(text.size()) == document_bytes(d));
     empty += text.empty();
     ya[i] = std::lower_bound(classes.begin(), classes.end(), docs[i].label) - classes.begin();
     members[ya[i]].push_back(i);
@@ -231,7 +250,8 @@ DatasetPtr make_text_classification_dataset(const ExperimentConfig& cfg) {
   if (empty) origin << ", " << empty << " empty";
   if (invalid) origin << ", " << invalid << " invalid UTF-8 sequences kept as bytes";
   origin << ")";
-  return std::make_shared<TextClassificationDataset>(xs, ys, classes, t, d.strip_headers, origin.str());
+  return std::make_shared<TextClassificationDataset>(xs, ys, classes, t, d.strip_headers, origin.str(),
+                                                     d.tokenizer == "bytes" ? "bytes" : "tokens");
 }
 
 }  // namespace lpa

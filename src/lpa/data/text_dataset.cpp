@@ -7,6 +7,7 @@
 #include "lpa/data/text_files.h"
 #include "lpa/errors.h"
 #include "lpa/io/utf8.h"
+#include "lpa/text/tokenizer.h"
 
 namespace lpa {
 namespace {
@@ -33,12 +34,23 @@ std::string human_bytes(int64_t n) {
 
 TextDataset::TextDataset(std::string corpus, int64_t seq_len, double val_fraction,
                          double test_fraction, uint64_t split_seed, std::string origin)
-    : seq_len_(seq_len), origin_(std::move(origin)) {
+    : vocabulary_(kByteVocabulary), unit_("bytes"), seq_len_(seq_len), origin_(std::move(origin)) {
   const int64_t n = static_cast<int64_t>(corpus.size());
   tokens_ = torch::empty({n}, torch::kUInt8);
   std::copy(corpus.begin(), corpus.end(), reinterpret_cast<char*>(tokens_.data_ptr<uint8_t>()));
+  split(split_seed, val_fraction, test_fraction);
+}
 
-  // Two held-out ranges cut the training bytes into three pieces at two seeded points.
+TextDataset::TextDataset(torch::Tensor tokens, int64_t vocabulary, std::string unit, int64_t seq_len,
+                         double val_fraction, double test_fraction, uint64_t split_seed, std::string origin)
+    : tokens_(std::move(tokens)), vocabulary_(vocabulary), unit_(std::move(unit)), seq_len_(seq_len),
+      origin_(std::move(origin)) {
+  split(split_seed, val_fraction, test_fraction);
+}
+
+void TextDataset::split(uint64_t split_seed, double val_fraction, double test_fraction) {
+  const int64_t n = tokens_.size(0);
+  // Two held-out ranges cut the training tokens into three pieces at two seeded points.
   const int64_t n_val = std::llround(n * val_fraction), n_test = std::llround(n * test_fraction);
   const int64_t n_train = n - n_val - n_test;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(split_seed * 104729ULL + 3);
@@ -60,7 +72,7 @@ DataSpec TextDataset::spec() const {
   DataSpec s;
   s.task = Task::language_model;
   s.input_shape = {seq_len_};
-  s.output_dim = kByteVocabulary;
+  s.output_dim = vocabulary_;
   return s;
 }
 
@@ -110,8 +122,11 @@ Batch TextDataset::get(Split s, const torch::Tensor& indices, bool augment) cons
 
 std::string TextDataset::describe() const {
   std::ostringstream o;
-  o << "text " << origin_ << ", " << human_bytes(corpus_bytes()) << " as bytes (vocabulary 256); "
-    << "windows of " << seq_len_ + 1 << " bytes: train " << size(Split::train) << " ("
+  if (unit_ == "bytes")
+    o << "text " << origin_ << ", " << human_bytes(corpus_bytes()) << " as bytes (vocabulary 256); ";
+  else
+    o << "text " << origin_ << ", " << corpus_bytes() << " " << unit_ << " (vocabulary " << vocabulary_ << "); ";
+  o << "windows of " << seq_len_ + 1 << " " << unit_ << ": train " << size(Split::train) << " ("
     << ranges(Split::train).size() << " ranges), val " << size(Split::val) << ", test "
     << size(Split::test);
   return o.str();
@@ -121,21 +136,45 @@ DataSpec text_lm_spec(const ExperimentConfig& cfg) {
   DataSpec s;
   s.task = Task::language_model;
   s.input_shape = {cfg.data.seq_len};
-  s.output_dim = kByteVocabulary;
+  s.output_dim = cfg.data.tokenizer == "bytes" ? kByteVocabulary : load_tokenizer(cfg.data.tokenizer)->vocab_size();
   return s;
 }
+
+namespace {
+
+// The documents as one id sequence, each followed by the tokenizer's end-of-text token (when
+// it has one; otherwise they are encoded with the line break between them).
+torch::Tensor encode_corpus(const std::vector<std::string>& documents, const Tokenizer& tokenizer) {
+  std::vector<int32_t> ids;
+  const auto eos = tokenizer.eos_id();
+  for (size_t i = 0; i < documents.size(); ++i) {
+    const bool last = i + 1 == documents.size();
+    const std::string text = eos || last ? documents[i] : documents[i] + "\n";
+    for (int64_t id : tokenizer.encode(text)) ids.push_back(static_cast<int32_t>(id));
+    if (eos && !last) ids.push_back(static_cast<int32_t>(*eos));
+  }
+  torch::Tensor t = torch::empty({static_cast<int64_t>(ids.size())}, torch::kInt);
+  std::copy(ids.begin(), ids.end(), t.data_ptr<int32_t>());
+  return t;
+}
+
+}  // namespace
 
 DatasetPtr make_text_dataset(const ExperimentConfig& cfg) {
   const auto& d = cfg.data;
   const auto files = list_text_files(d.files, d.extensions, cfg.where("data.files"));
   std::string corpus;
+  std::vector<std::string> documents;  // for a tokenizer: the same bytes, document by document
   int64_t empty = 0;
   for (const auto& f : files) {
     std::string bytes = read_bytes(f);
     if (bytes.empty()) ++empty;
     // Documents stay apart by at least one line break.
     if (!corpus.empty() && corpus.back() != '\n' && !bytes.empty()) corpus += '\n';
+    if (d.limit_bytes > 0 && static_cast<int64_t>(corpus.size() + bytes.size()) > d.limit_bytes)
+      bytes.resize(static_cast<size_t>(std::max<int64_t>(0, d.limit_bytes - static_cast<int64_t>(corpus.size()))));
     corpus += bytes;
+    if (!bytes.empty()) documents.push_back(std::move(bytes));
     if (d.limit_bytes > 0 && static_cast<int64_t>(corpus.size()) >= d.limit_bytes) break;
   }
   if (d.limit_bytes > 0 && static_cast<int64_t>(corpus.size()) > d.limit_bytes)
@@ -151,8 +190,16 @@ DatasetPtr make_text_dataset(const ExperimentConfig& cfg) {
   if (invalid) origin << ", " << invalid << " invalid UTF-8 sequences kept as bytes";
   origin << ")";
   const int64_t seed = d.seed >= 0 ? d.seed : cfg.train.seed;
-  auto data = std::make_shared<TextDataset>(std::move(corpus), d.seq_len, d.val_fraction,
-                                            d.test_fraction, static_cast<uint64_t>(seed), origin.str());
+  std::shared_ptr<TextDataset> data;
+  if (d.tokenizer == "bytes") {
+    data = std::make_shared<TextDataset>(std::move(corpus), d.seq_len, d.val_fraction, d.test_fraction,
+                                         static_cast<uint64_t>(seed), origin.str());
+  } else {
+    const auto tokenizer = load_tokenizer(d.tokenizer);
+    data = std::make_shared<TextDataset>(encode_corpus(documents, *tokenizer), tokenizer->vocab_size(),
+                                         tokenizer->kind() + " tokens", d.seq_len, d.val_fraction,
+                                         d.test_fraction, static_cast<uint64_t>(seed), origin.str());
+  }
 
   const int64_t window = d.seq_len + 1;
   auto too_short = [&](Split s, const std::string& key, double fraction) {

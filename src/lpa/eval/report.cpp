@@ -8,6 +8,10 @@
 namespace lpa {
 
 void write_per_depth_csv(const std::string& path, Split split, const std::vector<DepthResult>& results) {
+  write_per_depth_csv(path, to_string(split), results);
+}
+
+void write_per_depth_csv(const std::string& path, const std::string& label, const std::vector<DepthResult>& results) {
   if (results.empty()) return;
   std::vector<std::string> header = {"split", "depth"};
   for (const auto& [k, v] : results.front().metrics) header.push_back(k);
@@ -18,14 +22,14 @@ void write_per_depth_csv(const std::string& path, Split split, const std::vector
     auto rows = read_csv(path);
     if (!rows.empty() && rows.front() == header)
       for (size_t i = 1; i < rows.size(); ++i)
-        if (!rows[i].empty() && rows[i][0] != to_string(split)) kept.push_back(rows[i]);
+        if (!rows[i].empty() && rows[i][0] != label) kept.push_back(rows[i]);
   }
   const std::string tmp = path + ".writing";
   {
     CsvWriter w(tmp, header);
     for (const auto& r : kept) w.row(r);
     for (const auto& r : results) {
-      std::vector<std::string> row = {to_string(split), std::to_string(r.depth)};
+      std::vector<std::string> row = {label, std::to_string(r.depth)};
       for (const auto& [k, v] : r.metrics) row.push_back(csv_number(v));
       row.push_back(std::to_string(r.params));
       row.push_back(csv_number(r.mflops_per_sample));

@@ -20,9 +20,13 @@ torch::Tensor as_tokens(const std::vector<int64_t>& ids, int64_t from, torch::De
 
 }  // namespace
 
-Decoding::Decoding(Transformer& model, const std::string& prompt) : model_(model), was_training_(model.is_training()) {
+Decoding::Decoding(Transformer& model, const std::string& prompt, const Tokenizer* tokenizer)
+    : model_(model), tokenizer_(tokenizer), was_training_(model.is_training()) {
   if (prompt.empty()) throw UserError("--prompt must not be empty");
-  for (unsigned char c : prompt) ids.push_back(c);
+  if (tokenizer_) ids = tokenizer_->encode(prompt);
+  else
+    for (unsigned char c : prompt) ids.push_back(c);
+  if (ids.empty()) throw UserError("--prompt encodes to no tokens");
   result.prompt_tokens = static_cast<int64_t>(ids.size());
   model_.eval();
 }
@@ -30,13 +34,30 @@ Decoding::Decoding(Transformer& model, const std::string& prompt) : model_(model
 Decoding::~Decoding() { model_.train(was_training_); }
 
 bool Decoding::append(int64_t token, const std::string& stop) {
-  ids.push_back(token);
   std::string& text = result.text;
-  text += static_cast<char>(token);
+  if (tokenizer_ && tokenizer_->eos_id() && token == *tokenizer_->eos_id()) {
+    result.stopped = true;
+    return true;
+  }
+  ids.push_back(token);
   ++result.tokens;
-  if (stop.empty() || text.size() < stop.size() || text.compare(text.size() - stop.size(), stop.size(), stop) != 0)
-    return false;
-  text.resize(text.size() - stop.size());
+  if (!tokenizer_) {
+    text += static_cast<char>(token);
+    if (stop.empty() || text.size() < stop.size() || text.compare(text.size() - stop.size(), stop.size(), stop) != 0)
+      return false;
+    text.resize(text.size() - stop.size());
+    result.stopped = true;
+    return true;
+  }
+  // A token may end inside a character, and a stop string inside a token: decode the whole
+  // output each time and look for the stop string anywhere in what is new.
+  generated_.push_back(token);
+  const size_t before = text.size();
+  text = tokenizer_->decode(generated_);
+  if (stop.empty()) return false;
+  const size_t at = text.find(stop, before >= stop.size() ? before - stop.size() : 0);
+  if (at == std::string::npos) return false;
+  text.resize(at);
   result.stopped = true;
   return true;
 }
@@ -46,7 +67,7 @@ GenerationResult generate(Transformer& model, const std::string& prompt, const G
   if (o.max_tokens < 0) throw UserError("--max-tokens must be >= 0");
   const int64_t depth = o.depth > 0 ? o.depth : model.depth();
   model.check_depth(depth);
-  Decoding d(model, prompt);
+  Decoding d(model, prompt, o.tokenizer);
   std::vector<int64_t>& ids = d.ids;
   GenerationResult& r = d.result;
   const int64_t window = model.context_length();

@@ -1,4 +1,4 @@
-// Text generation from a byte-level Transformer language model at any depth. With the KV cache
+// Text generation from a Transformer language model (bytes or a tokenizer's tokens) at any depth. With the KV cache
 // each new token costs one step of the truncated model; when the context window is full, the
 // last half of it is re-read once (a sliding window with amortised cost).
 #pragma once
@@ -6,6 +6,7 @@
 
 #include "lpa/generate/sampling.h"
 #include "lpa/models/transformer.h"
+#include "lpa/text/tokenizer.h"
 
 namespace lpa {
 
@@ -16,6 +17,9 @@ struct GenerationOptions {
   uint64_t seed = 0;
   std::string stop;       // generation ends when the output contains it (it is not returned)
   bool use_cache = true;  // false: recompute the whole window for every token (reference)
+  // The prompt's and the output's tokens (data.tokenizer); nullptr = bytes. Its end-of-text
+  // token ends the output.
+  const Tokenizer* tokenizer = nullptr;
 };
 
 struct GenerationResult {
@@ -31,22 +35,25 @@ struct GenerationResult {
   double acceptance_rate() const { return drafted > 0 ? static_cast<double>(accepted) / drafted : 0.0; }
 };
 
-// What every decoder keeps: the token ids so far (the prompt's bytes first) and the result
+// What every decoder keeps: the token ids so far (the prompt's tokens first) and the result
 // being built. A language model's own eval mode is set for the decoder's lifetime.
 class Decoding {
  public:
-  Decoding(Transformer& model, const std::string& prompt);  // UserError for an empty prompt
+  // UserError for an empty prompt. `tokenizer`: nullptr = bytes.
+  Decoding(Transformer& model, const std::string& prompt, const Tokenizer* tokenizer = nullptr);
   ~Decoding();
   Decoding(const Decoding&) = delete;
   Decoding& operator=(const Decoding&) = delete;
   // Appends a generated token; true when the output now ends with `stop` (then removed from
-  // the text, and result.stopped set).
+  // the text, and result.stopped set) or the token is the tokenizer's end of text (not kept).
   bool append(int64_t token, const std::string& stop);
   std::vector<int64_t> ids;
   GenerationResult result;
 
  private:
   Transformer& model_;
+  const Tokenizer* tokenizer_;
+  std::vector<int64_t> generated_;  // with a tokenizer the text is decoded from them all at once
   bool was_training_;
   torch::NoGradGuard no_grad_;
 };

@@ -31,7 +31,7 @@ GenerationResult generate_speculative(Transformer& model, const std::string& pro
   // Checks the sampling options once, before any work.
   if (!greedy) next_token_probabilities(torch::zeros({1, 2}), o.sampling);
 
-  Decoding d(model, prompt);
+  Decoding d(model, prompt, o.tokenizer);
   std::vector<int64_t>& ids = d.ids;
   GenerationResult& r = d.result;
   const int64_t window = model.context_length();
