@@ -36,6 +36,9 @@ const std::string kSgd = "train:\n  optimizer: sgd\n";
 const std::string kConstant = "train:\n  schedule: constant\n";
 const std::string kProbe = "train:\n  probe_from: runs/e2e\n";
 const std::string kByProbe = "train.probe_from (a probe run trains each head on its own loss, backbone frozen)";
+const std::string kPretrained = "model:\n  type: transformer\n  pretrained: " LPA_SOURCE_DIR
+                                "/tests/config/hf_folder\ndata:\n  type: text\n  tokenizer: bytes\n";
+const std::string kByCheckpoint = "model.pretrained (the checkpoint's config.json and weights fix the architecture)";
 
 struct Case {
   std::string base;  // the choice that makes the key ignored
@@ -45,6 +48,10 @@ struct Case {
 
 const std::vector<Case> kCases = {
     {kLm, "model.activation=gelu", "model.type: transformer (its MLP blocks always use GELU)"},
+    {kMlp, "model.pretrained=ckpt", "model.type: residual_mlp (Transformer only)"},
+    {kMlp, "data.tokenizer=gpt2", "data.type: surface (text only)"},
+    {kMlp, "loss.layer_drop_shape=exponential", "loss.layer_drop: 0 (no layer dropout)"},
+    {kPretrained, "model.init_scale=0.5", kByCheckpoint},
     {kResNet, "model.norm=layernorm", "model.type: resnet (its blocks use BatchNorm)"},
     {kLm, "model.norm=layernorm", "model.type: transformer (pre-LN blocks always use LayerNorm)"},
     {kResNet, "model.depth=4", "model.type: resnet (its depth is the number of blocks in model.stages or the preset)"},

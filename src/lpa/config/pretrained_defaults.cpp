@@ -10,7 +10,8 @@ namespace lpa {
 
 void apply_pretrained_defaults(ExperimentConfig& cfg) {
   const std::string& dir = cfg.model.pretrained;
-  if (dir.empty()) return;
+  // Other families refuse the key (ignored_keys) rather than look for the folder.
+  if (dir.empty() || cfg.model.type != "transformer") return;
   namespace fs = std::filesystem;
   const std::string where = cfg.where("model.pretrained");
   const fs::path config = fs::path(dir) / "config.json";
