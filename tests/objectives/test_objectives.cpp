@@ -1,6 +1,10 @@
+#include <algorithm>
+#include <cmath>
+
 #include "catch.h"
 #include "lpa/config/load.h"
 #include "lpa/models/registry.h"
+#include "lpa/models/residual_mlp.h"
 #include "lpa/objectives/depth_weights.h"
 #include "lpa/objectives/objective.h"
 #include "lpa/objectives/sequential.h"
@@ -174,4 +178,84 @@ TEST_CASE("objectives: loss.label_smoothing is the smoothed cross-entropy") {
   auto uniform = -logp.mean(1).mean().item<double>();
   CHECK(out.total.item<double>() == Approx(0.7 * nll + 0.3 * uniform).epsilon(1e-5));
   CHECK(out.total.item<double>() != Approx(nll).epsilon(1e-3));
+}
+
+namespace {
+
+// A residual MLP that records which blocks ran in each forward.
+class BlockRecorder : public ResidualMlp {
+ public:
+  using ResidualMlp::ResidualMlp;
+  torch::Tensor block(int64_t l, const torch::Tensor& h) override {
+    ran.push_back(l);
+    return ResidualMlp::block(l, h);
+  }
+  std::vector<int64_t> ran;
+};
+
+ExperimentConfig drop_cfg(const std::string& extra = "") {
+  return parse_config("model:\n  depth: 4\n  width: 8\n  head: shared\nloss:\n  kind: lpa\n  layer_drop: 0.8\n" + extra,
+                      "t.yaml");
+}
+
+}  // namespace
+
+TEST_CASE("layer dropout: the rate rises linearly, or exponentially as LayerSkip's, and never drops block 1 then") {
+  ForwardOptions lin, expo;
+  lin.layer_drop = expo.layer_drop = 0.8;
+  expo.layer_drop_exponential = true;
+  CHECK(layer_drop_rate(lin, 1, 4) == Approx(0.2));
+  CHECK(layer_drop_rate(lin, 4, 4) == Approx(0.8));
+  CHECK(layer_drop_rate(expo, 1, 4) == 0.0);
+  CHECK(layer_drop_rate(expo, 2, 4) == Approx(0.8 * (std::pow(2.0, 1.0 / 3.0) - 1.0)));
+  CHECK(layer_drop_rate(expo, 4, 4) == Approx(0.8));
+  // Counted over 400 seeds: block 1 skipped ~20% of passes with the linear rise, never with the
+  // exponential one; block 4 ~80% with both.
+  const auto cfg = drop_cfg();
+  BlockRecorder m(2, 1, cfg.model);
+  m.train();
+  const torch::Tensor x = torch::randn({3, 2});
+  for (bool exponential : {false, true}) {
+    ForwardOptions o;
+    o.layer_drop = 0.8;
+    o.layer_drop_exponential = exponential;
+    std::vector<int> skipped(5, 0);
+    for (int64_t seed = 0; seed < 400; ++seed) {
+      o.layer_drop_seed = seed;
+      m.ran.clear();
+      m.forward_all(x, 4, o);
+      for (int64_t l = 1; l <= 4; ++l) skipped[l] += std::count(m.ran.begin(), m.ran.end(), l) == 0;
+    }
+    INFO((exponential ? "exponential" : "linear") << ": block 1 skipped " << skipped[1] << ", block 4 " << skipped[4]);
+    if (exponential) CHECK(skipped[1] == 0);
+    else CHECK(std::abs(skipped[1] - 80) <= 25);
+    CHECK(std::abs(skipped[4] - 320) <= 30);
+  }
+}
+
+TEST_CASE("layer dropout: the objective draws the skips from train.seed and the step, the same on a rerun") {
+  auto blocks_at = [](const ExperimentConfig& cfg, int64_t step) {
+    torch::manual_seed(1);
+    BlockRecorder m(2, 1, cfg.model);
+    m.train();
+    torch::manual_seed(999 + step);  // the global generator must not matter
+    auto obj = make_objective(cfg, Task::regression, 4);
+    obj->begin_step(m, step, 100);
+    obj->compute(m, {torch::randn({4, 2}), torch::randn({4, 1})}, step, 100);
+    return m.ran;
+  };
+  const auto cfg = drop_cfg(), exp_cfg = drop_cfg("  layer_drop_shape: exponential\n");
+  const auto other_seed = parse_config("model:\n  depth: 4\n  width: 8\n  head: shared\nloss:\n  kind: lpa\n"
+                                       "  layer_drop: 0.8\ntrain:\n  seed: 7\n", "t.yaml");
+  int differ_by_step = 0, differ_by_seed = 0;
+  for (int64_t step = 0; step < 20; ++step) {
+    const auto a = blocks_at(cfg, step);
+    CHECK(a == blocks_at(cfg, step));  // the same (seed, step): the same blocks, whatever the global state
+    differ_by_step += a != blocks_at(cfg, step + 1);
+    differ_by_seed += a != blocks_at(other_seed, step);
+    const auto e = blocks_at(exp_cfg, step);
+    CHECK((!e.empty() && e.front() == 1));  // exponential: block 1 always runs
+  }
+  CHECK(differ_by_step >= 10);
+  CHECK(differ_by_seed >= 10);
 }

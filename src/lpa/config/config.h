@@ -82,7 +82,8 @@ struct LossSection {
   double adaptive_decay = 0.99;       // adaptive weights: EMA decay of each depth's loss
   double final_weight = 0.0;          // deepest exit's weight / sum of the others; 0 = as weighted
   double aux_ramp = 0.0;              // fraction of steps over which exits < N ramp up; 0 = off
-  double layer_drop = 0.0;            // max rate (last block); rises linearly with depth
+  double layer_drop = 0.0;            // max rate (last block); rises with depth
+  std::string layer_drop_shape = "linear";  // linear | exponential (LayerSkip's)
   std::string curriculum = "none";    // none | rotational | gradual (LayerSkip's curricula)
   int64_t rotation_period = 0;        // exits active per step under rotational; 0 = depth/4
   double label_smoothing = 0.0;

@@ -249,6 +249,9 @@ std::vector<Rule> build_rules() {
                     ? "loss.mode: sequential (a stage runs blocks 1..l without dropping any)"
                     : "";
        }},
+      {"loss.layer_drop_shape", {"loss.layer_drop"}, [](const Cfg& c) {
+         return c.loss.layer_drop == 0 ? "loss.layer_drop: 0 (no layer dropout)" : "";
+       }},
       {"loss.label_smoothing", {"data.type"}, [](const Cfg& c) {
          return c.data.type == "surface" ? data_is(c, "a regression: smoothing is for classes") : "";
        }},

@@ -331,7 +331,10 @@ std::vector<ConfigKey> build_schema() {
       double_key<L>("loss.aux_ramp", lo, &L::aux_ramp, 0.0, 1.0,
                     "exits < N ramp from 0.01x to their weight over this fraction of the steps"),
       double_key<L>("loss.layer_drop", lo, &L::layer_drop, 0.0, 0.99,
-                    "layer dropout rate at the last block, rising linearly with depth"),
+                    "layer dropout rate at the last block, rising with depth (loss.layer_drop_shape)"),
+      string_key<L>("loss.layer_drop_shape", lo, &L::layer_drop_shape, {"linear", "exponential"},
+                    "layer dropout's rise with depth: linear p l / N, or LayerSkip's exponential "
+                    "p (2^((l-1)/(N-1)) - 1), which never drops block 1"),
       string_key<L>("loss.curriculum", lo, &L::curriculum, {"none", "rotational", "gradual"},
                     "rotational: a rotating subset of exits per step; gradual: deep exits "
                     "first, all on by mid-run (LayerSkip)"),

@@ -1,5 +1,6 @@
 #include "lpa/models/depthwise_model.h"
 
+#include <cmath>
 #include <set>
 
 #include "lpa/errors.h"
@@ -22,9 +23,18 @@ std::vector<torch::Tensor> DepthwiseModel::forward_all(const torch::Tensor& x, i
   for (int64_t l = max_depth; l >= 1; --l) exits_from[l] = exits_from[l + 1] + (computed(l) ? 1 : 0);
   std::vector<int64_t> depths;
   std::vector<torch::Tensor> hs;  // what each computed exit's head reads
+  // One uniform draw per block, made on the host: deciding a skip never waits for a device.
+  std::vector<double> u;
+  if (drop) {
+    const torch::Tensor r = o.layer_drop_seed >= 0
+                                ? torch::rand({max_depth}, at::make_generator<at::CPUGeneratorImpl>(o.layer_drop_seed),
+                                              torch::TensorOptions().dtype(torch::kDouble))
+                                : torch::rand({max_depth}, torch::TensorOptions().dtype(torch::kDouble));
+    u.assign(r.data_ptr<double>(), r.data_ptr<double>() + max_depth);
+  }
   torch::Tensor h = stem(x);
   for (int64_t l = 1; l <= max_depth; ++l) {
-    const bool skip = drop && skippable(l) && torch::rand({1}).item<double>() < o.layer_drop * l / depth();
+    const bool skip = drop && skippable(l) && u[l - 1] < layer_drop_rate(o, l, depth());
     if (!skip) {
       const torch::Tensor in = (o.stop_gradient && l >= 2) ? h.detach() : h;
       h = o.run_block ? o.run_block(l, in) : block(l, in);
@@ -42,6 +52,12 @@ std::vector<torch::Tensor> DepthwiseModel::forward_all(const torch::Tensor& x, i
   std::vector<torch::Tensor> predictions = heads(depths, hs);
   for (size_t i = 0; i < depths.size(); ++i) outs[depths[i] - 1] = as_float32(std::move(predictions[i]));
   return outs;
+}
+
+double layer_drop_rate(const ForwardOptions& o, int64_t l, int64_t depth) {
+  if (!o.layer_drop_exponential) return o.layer_drop * static_cast<double>(l) / static_cast<double>(depth);
+  if (depth == 1) return o.layer_drop;
+  return o.layer_drop * (std::pow(2.0, static_cast<double>(l - 1) / static_cast<double>(depth - 1)) - 1.0);
 }
 
 torch::Tensor as_float32(torch::Tensor t) {

@@ -16,8 +16,15 @@ struct ForwardOptions {
   // (and the head). h_0 is not cut, so the stem learns together with block 1.
   bool stop_gradient = false;
   // Layer dropout while training (LayerDrop / LayerSkip): block l is skipped (h_l = h_{l-1})
-  // with probability layer_drop * l / depth. Ignored in eval mode.
+  // with probability layer_drop_rate(). Ignored in eval mode.
   double layer_drop = 0.0;
+  // The rate's rise with depth: linear layer_drop * l / depth, or LayerSkip's exponential
+  // layer_drop * (2^((l-1)/(depth-1)) - 1), which never drops block 1.
+  bool layer_drop_exponential = false;
+  // The skips are drawn on the host from a generator seeded with this (objectives: train.seed
+  // and the step), so every data-parallel rank skips the same blocks and a resumed run draws
+  // what an uninterrupted one would; < 0: LibTorch's global generator.
+  int64_t layer_drop_seed = -1;
   // Which exits to compute (index l-1); empty = all. Skipped exits come back undefined.
   std::vector<bool> exits;
   // Gradient equilibrium (IMTA): at h_l, the gradient into head l is scaled by 1/n_l and the
@@ -85,6 +92,9 @@ class DepthwiseModel : public torch::nn::Module {
 };
 
 using ModelPtr = std::shared_ptr<DepthwiseModel>;
+
+// The probability that layer dropout skips block l of a `depth`-block model (ForwardOptions).
+double layer_drop_rate(const ForwardOptions& o, int64_t l, int64_t depth);
 
 // Predictions computed under autocast (bf16 / fp16) as float32, so that losses and metrics
 // accumulate in float32 (train/precision.h); other tensors unchanged.

@@ -67,16 +67,21 @@ torch::Tensor Objective::losses_at_every_depth(DepthwiseModel& model, const Batc
   return detached_losses(model.forward_all(batch.x, depth_), batch.y);
 }
 
-ForwardOptions Objective::training_forward(DepthwiseModel& m) const {
+ForwardOptions Objective::training_forward(DepthwiseModel& m, int64_t step) const {
   ForwardOptions o;
   o.layer_drop = cfg_.loss.layer_drop;
+  o.layer_drop_exponential = cfg_.loss.layer_drop_shape == "exponential";
+  // A different stream per (seed, step), the same on every rank and after a resume.
+  const uint64_t mixed = static_cast<uint64_t>(cfg_.train.seed) * 0x9E3779B97F4A7C15ULL +
+                         static_cast<uint64_t>(step) * 0xBF58476D1CE4E5B9ULL + 0x94D049BB133111EBULL;
+  o.layer_drop_seed = static_cast<int64_t>(mixed >> 1);
   if (cfg_.train.activation_checkpointing)
     o.run_block = [&m](int64_t l, const torch::Tensor& h) { return checkpointed_block(m, l, h); };
   return o;
 }
 
-LossOutput Objective::deepest_exit_loss(DepthwiseModel& m, const Batch& b) const {
-  ForwardOptions o = training_forward(m);
+LossOutput Objective::deepest_exit_loss(DepthwiseModel& m, const Batch& b, int64_t step) const {
+  ForwardOptions o = training_forward(m, step);
   o.exits = only_exit(depth_, depth_);
   auto outs = m.forward_all(b.x, depth_, o);
   return {loss_at(outs.back(), b.y), logging_ ? detached_losses(outs, b.y) : torch::Tensor()};
@@ -88,8 +93,8 @@ namespace {
 class EndToEnd : public Objective {
  public:
   using Objective::Objective;
-  LossOutput compute(DepthwiseModel& m, const Batch& b, int64_t, int64_t) override {
-    return deepest_exit_loss(m, b);
+  LossOutput compute(DepthwiseModel& m, const Batch& b, int64_t step, int64_t) override {
+    return deepest_exit_loss(m, b, step);
   }
   std::string describe() const override { return "e2e: l(y_N, y)"; }
 };
@@ -103,8 +108,8 @@ class DepthSum : public Objective {
 
   LossOutput compute(DepthwiseModel& m, const Batch& b, int64_t step, int64_t total) override {
     const LossSection& loss = cfg_.loss;
-    ForwardOptions o = training_forward(m);
-    if (in_e2e_phase(step, total)) return deepest_exit_loss(m, b);
+    ForwardOptions o = training_forward(m, step);
+    if (in_e2e_phase(step, total)) return deepest_exit_loss(m, b, step);
     o.stop_gradient = local_;
     o.exits = active_exits(loss, depth_, step, total);
     o.gradient_equilibrium = loss.gradient_equilibrium;

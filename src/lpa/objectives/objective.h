@@ -70,10 +70,10 @@ class Objective {
   // Detached per-depth losses for logging, NaN where an output is undefined.
   torch::Tensor detached_losses(const std::vector<torch::Tensor>& outs, const torch::Tensor& y) const;
   // ℓ(ŷ_N, y) with layer dropout, the other exits computed only when logging.
-  LossOutput deepest_exit_loss(DepthwiseModel& model, const Batch& batch) const;
-  // The options every training forward shares: layer dropout, and each block recomputed in
-  // backward under train.activation_checkpointing.
-  ForwardOptions training_forward(DepthwiseModel& model) const;
+  LossOutput deepest_exit_loss(DepthwiseModel& model, const Batch& batch, int64_t step) const;
+  // The options every training forward shares: layer dropout (its draws seeded by train.seed
+  // and `step`), and each block recomputed in backward under train.activation_checkpointing.
+  ForwardOptions training_forward(DepthwiseModel& model, int64_t step) const;
   // ForwardOptions::exits for this step: every exit when logging, else only those in `needed`.
   std::vector<bool> exits_to_compute(std::vector<bool> needed) const;
   // ForwardOptions::exits with only exit `l` (1-based) of `depth`, or all when logging.

@@ -30,7 +30,7 @@ class Sequential : public Objective {
 
   LossOutput compute(DepthwiseModel& m, const Batch& b, int64_t step, int64_t total) override {
     const int64_t stage = sequential_stage(step, total, depth_);
-    ForwardOptions o = training_forward(m);
+    ForwardOptions o = training_forward(m, step);
     o.layer_drop = 0.0;  // a stage trains one block: nothing to drop
     o.exits = only_exit(stage, stage);
     auto outs = m.forward_all(b.x, stage, o);  // blocks past the stage are not trained yet
