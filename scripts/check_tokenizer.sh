@@ -25,10 +25,8 @@ elapsed() { awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - 
 # The reference is the slow side (about a minute for the corpus): it runs meanwhile.
 GPT3_ENCODER_DIR=$encoder node "$root/scripts/tokenizer_reference.js" "$@" >"$tmp/reference" &
 reference=$!
-for f in "$@"; do
-  "$lpa" tokenize --tokenizer "$encoder" "$f" >>"$tmp/lpa" || fail "lpa tokenize failed on $f"
-  printf '%s\n' "$f" >>"$tmp/names"
-done
+"$lpa" tokenize --tokenizer "$encoder" "$@" >"$tmp/lpa" || fail "lpa tokenize failed"
+printf '%s\n' "$@" >"$tmp/names"
 lpa_seconds=$(elapsed)
 wait "$reference" || fail "the reference encoder failed"
 [ "$(wc -l <"$tmp/reference")" -eq $# ] || fail "the reference printed $(wc -l <"$tmp/reference") lines for $# files"

@@ -139,8 +139,8 @@ int dispatch(int argc, char** argv) {
   auto* tk = app.add_subcommand("tokenize", "print the token ids of a text file (or, with --decode, the text of ids)");
   tk->add_option("--tokenizer", tok.tokenizer, "bytes | a folder with tokenizer.json or GPT-2's vocab.json + merges.txt")
       ->required();
-  tk->add_option("FILE", tok.file, "text file (- = stdin)")->required();
-  tk->add_flag("--decode", tok.decode, "FILE holds whitespace-separated ids: print their text");
+  tk->add_option("FILE", tok.files, "text files (- = stdin): one line of ids per file")->required();
+  tk->add_flag("--decode", tok.decode, "each FILE holds whitespace-separated ids: print their text");
 
   auto* g = app.add_subcommand("generate", "sample text from a language-model run at any depth");
   g->add_option("--run", gen.run_dir, "run directory");

@@ -50,7 +50,7 @@ std::string tokenize_output(const cli::TokenizeOptions& o, const std::string& st
 cli::TokenizeOptions options(const std::string& tokenizer, const std::string& file, bool decode = false) {
   cli::TokenizeOptions o;
   o.tokenizer = tokenizer;
-  o.file = file;
+  o.files = {file};
   o.decode = decode;
   return o;
 }
@@ -84,12 +84,20 @@ TEST_CASE("tokenize command: a bad id or a missing file is a UserError naming it
                     "tokenizer " + dir.path + ": no tokenizer.json, and no vocab.json/encoder.json + merges.txt/vocab.bpe");
 }
 
-TEST_CASE("tokenize command: through lpa, a bad id exits 2 with one line") {
+TEST_CASE("tokenize command: through lpa, several files, and a bad id exits 2 with one line") {
   test::TempDir dir("tokenize_cli");
   test::write_text(dir.file("text"), "Hi");
   auto ok = test::run_lpa("tokenize --tokenizer bytes " + dir.file("text"));
   CHECK(ok.exit_code == 0);
   CHECK(ok.output == "72 105\n");
+  // Several files: one line of ids each, in order; a missing one among them writes nothing.
+  test::write_text(dir.file("other"), "ok\n");
+  auto two = test::run_lpa("tokenize --tokenizer bytes " + dir.file("text") + " " + dir.file("other"));
+  CHECK(two.exit_code == 0);
+  CHECK(two.output == "72 105\n111 107 10\n");
+  auto missing = test::run_lpa("tokenize --tokenizer bytes " + dir.file("text") + " " + dir.file("nope"));
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.output.find("72 105") == std::string::npos);
   test::write_text(dir.file("ids"), "72 256");
   auto bad = test::run_lpa("tokenize --tokenizer bytes --decode " + dir.file("ids"));
   CHECK(bad.exit_code == 2);

@@ -159,8 +159,8 @@ int run_generate(const GenerateOptions& o);
 
 struct TokenizeOptions {
   std::string tokenizer = "bytes";  // bytes | a folder with tokenizer.json or GPT-2's BPE files
-  std::string file;                 // "-" = stdin
-  bool decode = false;              // FILE holds ids (whitespace-separated): print their text
+  std::vector<std::string> files;   // "-" = stdin; encoding prints one line of ids per file
+  bool decode = false;              // each FILE holds ids (whitespace-separated): print their text
 };
 int run_tokenize(const TokenizeOptions& o);
 struct SweepOptions {

@@ -1,5 +1,5 @@
-// `lpa tokenize --tokenizer DIR|bytes FILE`: the ids of a text, space-separated on one line, and
-// with --decode the way back. For checking a tokenizer against a reference
+// `lpa tokenize --tokenizer DIR|bytes FILE...`: the ids of each text, space-separated on one line
+// per file, and with --decode the way back. For checking a tokenizer against a reference
 // (scripts/check_tokenizer.sh) and for looking at what a model will see.
 #include <unistd.h>
 
@@ -51,28 +51,32 @@ void write_stdout(const std::string& text) {
 }  // namespace
 
 int run_tokenize(const TokenizeOptions& o) {
-  if (o.file.empty()) throw UserError("tokenize: give a FILE (or - for standard input)");
+  if (o.files.empty()) throw UserError("tokenize: give a FILE (or - for standard input)");
   const auto tokenizer = load_tokenizer(o.tokenizer);
-  const std::string name = o.file == "-" ? "(stdin)" : o.file;
-  const std::string text = read_input(o.file);
-  if (o.decode) {
-    std::string decoded;
-    try {
-      decoded = tokenizer->decode(parse_ids(text, name));
-    } catch (const UserError& e) {
-      const std::string what = e.what();
-      if (what.rfind("tokenize", 0) == 0) throw;
-      throw UserError("tokenize --decode " + name + ": " + what);
+  // Every file is read before anything is written: a missing one leaves no partial output.
+  std::vector<std::string> texts;
+  for (const auto& f : o.files) texts.push_back(read_input(f));
+  std::string out;
+  for (size_t i = 0; i < o.files.size(); ++i) {
+    const std::string name = o.files[i] == "-" ? "(stdin)" : o.files[i];
+    if (o.decode) {
+      try {
+        out += tokenizer->decode(parse_ids(texts[i], name));  // the text exactly: no newline added
+      } catch (const UserError& e) {
+        const std::string what = e.what();
+        if (what.rfind("tokenize", 0) == 0) throw;
+        throw UserError("tokenize --decode " + name + ": " + what);
+      }
+      continue;
     }
-    write_stdout(decoded);  // the text exactly: no newline added
-    return 0;
+    std::string line;
+    for (int64_t id : tokenizer->encode(texts[i])) {
+      if (!line.empty()) line += ' ';
+      line += std::to_string(id);
+    }
+    out += line + "\n";
   }
-  std::string line;
-  for (int64_t id : tokenizer->encode(text)) {
-    if (!line.empty()) line += ' ';
-    line += std::to_string(id);
-  }
-  write_stdout(line + "\n");
+  write_stdout(out);
   return 0;
 }
 
