@@ -47,6 +47,12 @@ void skip(const std::string& reason) {
   std::_Exit(kSkipExitCode);
 }
 
+std::string torch_python() {
+  for (const char* p : {"/usr/bin/python3", "python3"})
+    if (run_shell(std::string(p) + " -c 'import torch' 2>/dev/null").exit_code == 0) return p;
+  skip("no python3 that imports torch (Debian: python3-torch) to write the reference files");
+}
+
 CommandResult run_shell(const std::string& command) {
   std::string full = command + " 2>&1";
   FILE* pipe = ::popen(full.c_str(), "r");

