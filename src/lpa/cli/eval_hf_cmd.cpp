@@ -8,6 +8,7 @@
 #include "lpa/cli/commands.h"
 #include "lpa/cli/load_run.h"
 #include "lpa/config/load.h"
+#include "lpa/config/pretrained_defaults.h"
 #include "lpa/data/registry.h"
 #include "lpa/errors.h"
 #include "lpa/eval/per_depth.h"
@@ -32,11 +33,7 @@ int run_eval_hf_folder(const EvalOptions& o) {
   // folder's weights and tokenizer.
   const std::string folder = fs::absolute(o.model).lexically_normal().string();
   std::vector<std::string> overrides = {"model.pretrained=" + folder, "model.depth=" + std::to_string(info.depth)};
-  for (const char* f : {"tokenizer.json", "vocab.json", "encoder.json"})
-    if (fs::is_regular_file(fs::path(folder) / f)) {
-      overrides.push_back("data.tokenizer=" + folder);
-      break;
-    }
+  if (has_tokenizer_files(folder)) overrides.push_back("data.tokenizer=" + folder);
   ExperimentConfig cfg = load_config(config_file, overrides);
   const Split split = parse_split(o.split);
   const torch::Device device = resolve_device(o.device.empty() ? "cpu" : o.device);
@@ -52,21 +49,7 @@ int run_eval_hf_folder(const EvalOptions& o) {
   std::cout << "export: " << o.model << " (hf, " << info.model_kind << " at depth " << info.depth << " of "
             << info.full_depth << ", " << model->params_at_depth(model->depth()) << " params)\n";
   std::cout << "metrics on the " << to_string(split) << " split:\n";
-  const Metrics* recorded = nullptr;
-  for (const auto& [s, metrics] : info.metrics)
-    if (s == to_string(split)) recorded = &metrics;
-  char buf[160];
-  for (const auto& [k, v] : r.metrics) {
-    std::snprintf(buf, sizeof buf, "  %-12s %12.6g", k.c_str(), v);
-    std::cout << buf;
-    if (recorded)
-      for (const auto& [rk, rv] : *recorded)
-        if (rk == k) {
-          std::snprintf(buf, sizeof buf, "   (recorded at export: %.6g)", rv);
-          std::cout << buf;
-        }
-    std::cout << "\n";
-  }
+  std::cout << metrics_beside_recorded(r.metrics, info, to_string(split));
   return 0;
 }
 

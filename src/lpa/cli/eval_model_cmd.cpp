@@ -35,22 +35,7 @@ int run_eval_model(const EvalOptions& o) {
   std::cout << "export: " << o.model << " (" << info.file_format << ", " << info.model_kind << " at depth "
             << info.depth << " of " << info.full_depth << ", " << info.params << " params)\n";
   std::cout << "metrics on the " << to_string(split) << " split:\n";
-  const Metrics* recorded = nullptr;
-  for (const auto& [s, metrics] : info.metrics)
-    if (s == to_string(split)) recorded = &metrics;
-  char buf[160];
-  for (const auto& [k, v] : meter->metrics()) {
-    std::snprintf(buf, sizeof buf, "  %-12s %12.6g", k.c_str(), v);
-    std::cout << buf;
-    if (recorded) {
-      for (const auto& [rk, rv] : *recorded)
-        if (rk == k) {
-          std::snprintf(buf, sizeof buf, "   (recorded at export: %.6g)", rv);
-          std::cout << buf;
-        }
-    }
-    std::cout << "\n";
-  }
+  std::cout << metrics_beside_recorded(meter->metrics(), info, to_string(split));
   if (!o.save_outputs.empty()) {
     save_outputs(o.save_outputs, *data, split, o.save_samples,
                  {{info.depth, [&](const torch::Tensor& x) { return m.forward(x); }}});

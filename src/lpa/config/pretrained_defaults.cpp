@@ -8,6 +8,13 @@
 
 namespace lpa {
 
+bool has_tokenizer_files(const std::string& dir) {
+  namespace fs = std::filesystem;
+  for (const char* f : {"tokenizer.json", "vocab.json", "encoder.json"})
+    if (fs::is_regular_file(fs::path(dir) / f)) return true;
+  return false;
+}
+
 void apply_pretrained_defaults(ExperimentConfig& cfg) {
   const std::string& dir = cfg.model.pretrained;
   // Other families refuse the key (ignored_keys) rather than look for the folder.
@@ -28,10 +35,7 @@ void apply_pretrained_defaults(ExperimentConfig& cfg) {
     throw UserError(cfg.where("model.depth") + ": " + std::to_string(cfg.model.depth) + " exceeds the " +
                     std::to_string(layers) + " layers of " + dir);
   if (!cfg.key_lines.count("data.tokenizer")) {
-    bool has_tokenizer = false;
-    for (const char* f : {"tokenizer.json", "vocab.json", "encoder.json"})
-      has_tokenizer = has_tokenizer || fs::is_regular_file(fs::path(dir) / f);
-    if (!has_tokenizer)
+    if (!has_tokenizer_files(dir))
       throw UserError(where + ": " + dir + " has no tokenizer files (tokenizer.json, or vocab.json + merges.txt): "
                       "set data.tokenizer to a folder with them, or to bytes");
     cfg.data.tokenizer = dir;
@@ -44,11 +48,7 @@ ExperimentConfig pretrained_lm_config(const std::string& dir) {
   cfg.model.type = "transformer";
   cfg.model.pretrained = dir;
   cfg.data.type = "text";
-  namespace fs = std::filesystem;
-  bool has_tokenizer = false;
-  for (const char* f : {"tokenizer.json", "vocab.json", "encoder.json"})
-    has_tokenizer = has_tokenizer || fs::is_regular_file(fs::path(dir) / f);
-  if (!has_tokenizer) {
+  if (!has_tokenizer_files(dir)) {
     cfg.data.tokenizer = "bytes";
     cfg.key_lines["data.tokenizer"] = 0;
   }

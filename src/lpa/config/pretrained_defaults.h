@@ -12,6 +12,10 @@ namespace lpa {
 // has no tokenizer files.
 void apply_pretrained_defaults(ExperimentConfig& cfg);
 
+// True when `dir` holds a tokenizer lpa reads (tokenizer.json, or GPT-2's vocab.json /
+// encoder.json): a checkpoint's folder is then its own data.tokenizer.
+bool has_tokenizer_files(const std::string& dir);
+
 // The config of a language model read straight from a Hugging Face-layout folder (lpa generate
 // --model DIR): model.pretrained = DIR, data.type text, the folder's tokenizer (bytes when it
 // has none), every other key at its default.

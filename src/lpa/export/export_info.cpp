@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
+
 #include "lpa/errors.h"
 
 namespace lpa {
@@ -158,6 +160,26 @@ ExportInfo parse_export_info(const std::string& text, const std::string& source)
     throw UserError(source + ": export description is incomplete: " + e.what());
   }
   return i;
+}
+
+std::string metrics_beside_recorded(const Metrics& measured, const ExportInfo& info, const std::string& split) {
+  const Metrics* recorded = nullptr;
+  for (const auto& [s, metrics] : info.metrics)
+    if (s == split) recorded = &metrics;
+  std::string out;
+  char buf[160];
+  for (const auto& [k, v] : measured) {
+    std::snprintf(buf, sizeof buf, "  %-12s %12.6g", k.c_str(), v);
+    out += buf;
+    if (recorded)
+      for (const auto& [rk, rv] : *recorded)
+        if (rk == k) {
+          std::snprintf(buf, sizeof buf, "   (recorded at export: %.6g)", rv);
+          out += buf;
+        }
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace lpa

@@ -51,4 +51,9 @@ std::string export_info_yaml(const ExportInfo& info);
 // Throws UserError naming `source` when the text is not an lpa export description.
 ExportInfo parse_export_info(const std::string& yaml_text, const std::string& source);
 
+// One line per metric of `measured` ("  name value"), with the value recorded at export for
+// `split` beside it where the export has one (lpa eval --model: does the file predict what the
+// run did?).
+std::string metrics_beside_recorded(const Metrics& measured, const ExportInfo& info, const std::string& split);
+
 }  // namespace lpa
