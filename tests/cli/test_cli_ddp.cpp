@@ -2,9 +2,12 @@
 // against one process with the same global batch.
 #include <unistd.h>
 
+#include <csignal>
+
 #include "catch.h"
 #include "image_fixtures.h"
 #include "lpa/dist/communicator.h"
+#include "lpa/io/files.h"
 #include "lpa/io/tfevents.h"
 #include "run_state.h"
 #include "test_support.h"
@@ -190,4 +193,35 @@ TEST_CASE("cli data parallel: a 2-process run resumes on 1 process with the same
   CHECK(contains(r.output, "data parallel over 1 processes, 2 before (the global batch is the same): it continues"));
   CHECK(contains(test::read_text(moved + "/config.yaml"), "processes: 1"));
   CHECK(test::max_abs_diff(test::run_weights(one), test::run_weights(moved)) <= 1e-5);
+}
+
+TEST_CASE("cli data parallel: a signal to one rank stops both at the next step that logs") {
+  if (!have_gloo()) {
+    lpa::test::skip("this build has no Gloo (install libgloo-dev and rebuild)");
+  }
+  // The ranks agree on stop signals only on the steps that log (every 7 here), not every step;
+  // the one that got no signal stops with the other, both save nothing twice and exit 128+15.
+  test::TempDir dir("ddp_signal");
+  const std::string cfg = dir.file("c.yaml"), run = dir.file("run");
+  test::write_text(cfg, test::tiny_surface_yaml("ddp_signal", 20000));
+  const std::vector<std::string> args = {"train", "--config", cfg, "--run-dir", run, "--set", "train.log_every=7"};
+  const int port = test::free_tcp_port();
+  pid_t p0 = test::spawn_lpa(args, dir.file("rank0.log"), worker_env(0, 2, port));
+  pid_t p1 = test::spawn_lpa(args, dir.file("rank1.log"), worker_env(1, 2, port));
+  REQUIRE(test::wait_logged(p0, run, 21));
+  ::kill(p1, SIGTERM);
+  const int e0 = test::wait_exit(p0), e1 = test::wait_exit(p1);
+  const std::string log0 = test::read_text(dir.file("rank0.log")), log1 = test::read_text(dir.file("rank1.log"));
+  INFO("rank 0:\n" << log0 << "\nrank 1:\n" << log1);
+  CHECK(e0 == 128 + SIGTERM);
+  CHECK(e1 == 128 + SIGTERM);
+  const size_t at = log0.find(" at step ", log0.find("stopped by signal 15"));
+  REQUIRE(at != std::string::npos);
+  const int64_t step = std::stoll(log0.substr(at + 9));
+  CHECK(step % 7 == 0);
+  CHECK(step >= 21);
+  CHECK(contains(log1, "stopped by signal 15 at step " + std::to_string(step)));
+  // The checkpoint it saved is that step's.
+  CHECK(file_exists(run + "/checkpoints/step_" + std::string(8 - std::to_string(step).size(), '0') +
+                    std::to_string(step) + ".pt"));
 }

@@ -1,42 +1,15 @@
-// Two ranks as two threads of this process, over a real TCPStore + Gloo group on 127.0.0.1.
-#include <future>
-#include <thread>
-
+// Gradient averaging after backward, broadcast and metric reduction over two ranks
+// (two_ranks.h: two threads, a real Gloo group).
 #include "catch.h"
-#include "lpa/dist/communicator.h"
 #include "lpa/dist/data_parallel.h"
-#include "test_support.h"
+#include "two_ranks.h"
 
 using namespace lpa;
 using namespace lpa::dist;
-
-namespace {
-
-// Runs fn(comm) on ranks 0 and 1 concurrently; returns once both are done.
-template <typename Fn>
-void on_two_ranks(Fn fn) {
-  const int port = test::free_tcp_port();
-  auto rank = [&](int r) {
-    Rendezvous rv;
-    rv.rank = r;
-    rv.world_size = 2;
-    rv.local_world_size = 2;
-    rv.port = port;
-    rv.source = "test";
-    auto comm = connect(rv, "gloo", torch::kCPU, std::chrono::seconds(30));
-    fn(*comm);
-  };
-  auto other = std::async(std::launch::async, rank, 1);
-  rank(0);
-  other.get();
-}
-
-}  // namespace
+using lpa::test::on_two_ranks;
 
 TEST_CASE("data parallel: gradients averaged in buckets, parameters broadcast, metrics reduced") {
-  if (available_backends().empty() || available_backends()[0] != "gloo") {
-    lpa::test::skip("this build has no Gloo (install libgloo-dev and rebuild)");
-  }
+  lpa::test::require_gloo();
   // Per-rank gradients of mixed dtypes and shapes; 40-byte buckets force several buckets
   // and a dtype change splits one.
   std::vector<torch::Tensor> averaged[2];

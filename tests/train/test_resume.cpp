@@ -80,6 +80,28 @@ TEST_CASE("resume: interrupted and resumed runs end bit for bit equal") {
   }
 }
 
+// Data-parallel ranks must not share dropout masks or augmentation draws: each rank reseeds its
+// stream per step from (seed, rank, step). Two ranks run here in turn (no communicator needed
+// for what is checked); what they would draw next must differ, and repeat for the same rank.
+TEST_CASE("trainer: data-parallel ranks draw their own random streams") {
+  auto cfg = parse_config(test::tiny_surface_yaml("rank_seed", 5), "t.yaml", {"model.dropout=0.2"});
+  auto next_draws = [&](int64_t rank) {
+    test::TempDir dir("rank_seed");
+    configure_threads(1);
+    auto data = make_dataset(cfg);
+    auto model = cli::build_model(cfg, data->spec());
+    Parallelism p;
+    p.rank = rank;
+    p.world_size = 2;
+    Trainer t(cfg, RunDir{dir.path}, data, model, torch::kCPU, p);
+    t.run();
+    return torch::rand({8});
+  };
+  const torch::Tensor rank0 = next_draws(0), rank1 = next_draws(1);
+  CHECK_FALSE(torch::equal(rank0, rank1));
+  CHECK(torch::equal(next_draws(1), rank1));
+}
+
 TEST_CASE("resume: half-written log rows and partial checkpoint files are cleaned up") {
   auto cfg = parse_config(test::tiny_surface_yaml("resume", 40), "t.yaml", {"train.checkpoint_every=10"});
   test::TempDir whole("resume_clean_whole"), parts("resume_clean_parts");

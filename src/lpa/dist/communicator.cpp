@@ -39,6 +39,14 @@ class GroupCommunicator : public Communicator {
   void all_reduce_sum(std::vector<torch::Tensor>& t) override { reduce(t, c10d::ReduceOp::SUM); }
   void all_reduce_max(std::vector<torch::Tensor>& t) override { reduce(t, c10d::ReduceOp::MAX); }
 
+  std::unique_ptr<Pending> all_reduce_sum_async(torch::Tensor& tensor) override {
+    std::vector<torch::Tensor> one = {tensor};
+    c10d::AllreduceOptions o;
+    o.reduceOp = c10d::ReduceOp::SUM;
+    auto work = group_->allreduce(one, o);
+    return std::make_unique<PendingWork<decltype(work)>>(std::move(work), this);
+  }
+
   void broadcast(std::vector<torch::Tensor>& tensors, int64_t root) override {
     for (auto& t : tensors) {
       std::vector<torch::Tensor> one = {t};
@@ -56,6 +64,14 @@ class GroupCommunicator : public Communicator {
   }
 
  private:
+  template <typename WorkPtr>
+  struct PendingWork : Pending {
+    PendingWork(WorkPtr w, GroupCommunicator* c) : work(std::move(w)), comm(c) {}
+    void wait() override { comm->wait(work, "all-reduce"); }
+    WorkPtr work;
+    GroupCommunicator* comm;
+  };
+
   void reduce(std::vector<torch::Tensor>& tensors, c10d::ReduceOp op) {
     for (auto& t : tensors) {
       std::vector<torch::Tensor> one = {t};

@@ -22,6 +22,15 @@ class Communicator {
   // In place, element-wise over all ranks; tensors must be contiguous and on the group's device.
   virtual void all_reduce_sum(std::vector<torch::Tensor>& tensors) = 0;
   virtual void all_reduce_max(std::vector<torch::Tensor>& tensors) = 0;
+  // A sum in flight: the tensor it was started on must not be touched until wait() returns.
+  class Pending {
+   public:
+    virtual ~Pending() = default;
+    virtual void wait() = 0;
+  };
+  // Starts an in-place sum over all ranks and returns at once (the gradient reducer overlaps
+  // it with the rest of backward). Every rank must start the same sums in the same order.
+  virtual std::unique_ptr<Pending> all_reduce_sum_async(torch::Tensor& tensor) = 0;
   virtual void broadcast(std::vector<torch::Tensor>& tensors, int64_t root) = 0;
   virtual void barrier() = 0;
 };

@@ -1,5 +1,7 @@
 #include "lpa/dist/data_parallel.h"
 
+#include "lpa/dist/gradient_reducer.h"
+
 namespace lpa::dist {
 
 void broadcast_module(Communicator& comm, torch::nn::Module& module) {
@@ -72,8 +74,8 @@ Parallelism make_parallelism(Communicator& comm, double bucket_mb) {
   p.world_size = comm.world_size();
   const int64_t bucket_bytes = std::max<int64_t>(1, static_cast<int64_t>(bucket_mb * 1024 * 1024));
   Communicator* c = &comm;
-  p.reduce_gradients = [c, bucket_bytes](std::vector<torch::Tensor>& params) {
-    average_gradients(*c, params, bucket_bytes);
+  p.make_gradient_sync = [c, bucket_bytes](const std::vector<torch::Tensor>& params) -> std::unique_ptr<GradientSync> {
+    return std::make_unique<GradientReducer>(*c, params, bucket_bytes);
   };
   p.sum_across_ranks = [c](std::vector<double>& v) { sum_doubles(*c, v); };
   p.max_across_ranks = [c](std::vector<double>& v) { max_doubles(*c, v); };

@@ -1,5 +1,5 @@
 // Data-parallel training over a Communicator: identical replicas (parameters broadcast from
-// rank 0), gradients averaged in flattened buckets after each backward, metrics summed.
+// rank 0), gradients averaged in buckets while backward runs (gradient_reducer), metrics summed.
 #pragma once
 #include <torch/torch.h>
 
@@ -13,9 +13,10 @@ namespace lpa::dist {
 // Copies rank 0's parameters and buffers to every rank (in place).
 void broadcast_module(Communicator& comm, torch::nn::Module& module);
 
-// Replaces every gradient by its mean over the ranks. Gradients are packed into flat buckets of
-// at most `bucket_bytes` (one dtype per bucket), one all-reduce per bucket: few large messages
-// instead of one per tensor. All ranks must pass the same parameters in the same order.
+// Replaces every gradient by its mean over the ranks, after backward: gradients packed into flat
+// buckets of at most `bucket_bytes` (one dtype per bucket), one all-reduce per bucket. All ranks
+// must pass the same parameters in the same order. The reference the overlapped
+// GradientReducer is tested against.
 void average_gradients(Communicator& comm, const std::vector<torch::Tensor>& params, int64_t bucket_bytes);
 
 // Element-wise sum / max of a vector of doubles over the ranks (metric states, flags).

@@ -62,11 +62,6 @@ std::vector<bool> Objective::only_exit(int64_t l, int64_t depth) const {
   return exits_to_compute(std::move(needed));
 }
 
-torch::Tensor Objective::losses_at_every_depth(DepthwiseModel& model, const Batch& batch) const {
-  torch::NoGradGuard g;
-  return detached_losses(model.forward_all(batch.x, depth_), batch.y);
-}
-
 ForwardOptions Objective::training_forward(DepthwiseModel& m, int64_t step) const {
   ForwardOptions o;
   o.layer_drop = cfg_.loss.layer_drop;
@@ -84,7 +79,8 @@ LossOutput Objective::deepest_exit_loss(DepthwiseModel& m, const Batch& b, int64
   ForwardOptions o = training_forward(m, step);
   o.exits = only_exit(depth_, depth_);
   auto outs = m.forward_all(b.x, depth_, o);
-  return {loss_at(outs.back(), b.y), logging_ ? detached_losses(outs, b.y) : torch::Tensor()};
+  torch::Tensor loss = loss_at(outs.back(), b.y);
+  return {loss, logging_ ? detached_losses(outs, b.y) : torch::Tensor(), {depth_ - 1}, loss.detach().reshape({1})};
 }
 
 namespace {
@@ -144,7 +140,7 @@ class DepthSum : public Objective {
     if (used.size() < e.exits.size()) terms = terms.index_select(0, torch::tensor(used).to(on.device()));
     torch::Tensor total_loss = (terms * torch::tensor(coefficients).to(on)).sum();
     if (distilled_sum.defined()) total_loss = total_loss + distilled_sum;
-    return {total_loss, per_depth};
+    return {total_loss, per_depth, e.exits, e.losses.detach()};
   }
 
   std::string describe() const override {

@@ -20,6 +20,11 @@ struct LossOutput {
   // [N] detached ℓ at each depth, NaN where an exit was not computed; undefined on a step that
   // does not log (set_logging(false)), unless the objective needs it itself.
   torch::Tensor per_depth;
+  // Every step, logging or not: the losses the objective computed anyway, detached, and their
+  // exits (0-based). The trainer's divergence check names a bad depth from them without a
+  // host read per step. Empty where an objective keeps none.
+  std::vector<int64_t> computed_exits;
+  torch::Tensor computed_losses;
 };
 
 class Objective {
@@ -51,10 +56,6 @@ class Objective {
   // Whether the coming compute() calls log: when they do not, exits and losses that only the
   // log reads (E2E's intermediate heads, every depth's detached loss) are not computed.
   void set_logging(bool on) { logging_ = on; }
-
-  // ℓ at every exit of the model as it is now, all exits computed, no gradient: says which
-  // depth a non-finite loss starts at, whichever exits the objective itself computed.
-  torch::Tensor losses_at_every_depth(DepthwiseModel& model, const Batch& batch) const;
 
  protected:
   torch::Tensor loss_at(const torch::Tensor& prediction, const torch::Tensor& y) const;

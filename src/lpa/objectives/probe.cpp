@@ -44,7 +44,7 @@ class Probe : public Objective {
     for (size_t i = 0; i < e.exits.size(); ++i)
       if (trained_[e.exits[i]]) trained_at.push_back(static_cast<int64_t>(i));
     torch::Tensor total = e.losses.index_select(0, torch::tensor(trained_at).to(e.losses.device())).sum();
-    return {total, logging_ ? depth_losses(e, depth_) : torch::Tensor()};
+    return {total, logging_ ? depth_losses(e, depth_) : torch::Tensor(), e.exits, e.losses.detach()};
   }
 
   std::string describe() const override {

@@ -35,7 +35,8 @@ class Sequential : public Objective {
     o.exits = only_exit(stage, stage);
     auto outs = m.forward_all(b.x, stage, o);  // blocks past the stage are not trained yet
     outs.resize(depth_);                         // logged as NaN
-    return {loss_at(outs[stage - 1], b.y), logging_ ? detached_losses(outs, b.y) : torch::Tensor()};
+    torch::Tensor loss = loss_at(outs[stage - 1], b.y);
+    return {loss, logging_ ? detached_losses(outs, b.y) : torch::Tensor(), {stage - 1}, loss.detach().reshape({1})};
   }
 
   std::pair<int64_t, int64_t> schedule_window(int64_t step, int64_t total) const override {

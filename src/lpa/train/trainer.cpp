@@ -25,26 +25,20 @@ static std::vector<std::string> train_log_header(int64_t depth) {
   return h;
 }
 
-// "loss is nan at step 13, first at depth 3 (depths 1..2 finite): ..." from ℓ at every depth.
-static std::string divergence_message(double loss, int64_t step, const torch::Tensor& per_depth) {
-  auto losses = per_depth.to(torch::kCPU, torch::kDouble).contiguous();
-  int64_t first_bad = 0;
-  for (int64_t l = 0; l < losses.size(0) && first_bad == 0; ++l)
-    if (!std::isfinite(losses[l].item<double>())) first_bad = l + 1;
-  std::ostringstream m;
-  m << "loss is " << loss << " at step " << step;
-  if (first_bad == 1) m << ", first at depth 1";
-  else if (first_bad == 2) m << ", first at depth 2 (depth 1 finite)";
-  else if (first_bad > 2) m << ", first at depth " << first_bad << " (depths 1.." << first_bad - 1 << " finite)";
-  else m << " though every depth's own loss is finite (their weighted sum is not)";
-  m << ": training diverged (lower train.lr, or set train.grad_clip)";
-  return m.str();
+// Data parallel: each rank's own random stream for dropout and augmentation, a function of
+// (seed, rank, step) so a resumed run draws what the uninterrupted one would have.
+static uint64_t rank_step_seed(int64_t seed, int64_t rank, int64_t step) {
+  uint64_t z = static_cast<uint64_t>(seed) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(rank) * 0xD1B54A32D192ED03ULL +
+               static_cast<uint64_t>(step) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return (z ^ (z >> 31)) >> 1;
 }
 
 Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, ModelPtr model,
                  torch::Device device, Parallelism parallel)
     : cfg_(cfg), run_(std::move(run)), data_(std::move(data)), model_(std::move(model)),
-      device_(device), par_(std::move(parallel)) {
+      device_(device), par_(std::move(parallel)), watch_(model_->depth()) {
   const DataSpec spec = data_->spec();
   precision_ = parse_precision(cfg_.train.precision);
   check_precision(precision_, device_, cfg_.where("train.precision"));
@@ -70,19 +64,28 @@ Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, Model
 }
 
 std::vector<torch::Tensor> Trainer::trainable_parameters() {
-  // Every rank must reduce the same list: a parameter this step did not reach (a block layer
-  // dropout skipped, an exit not computed) gets a zero gradient where several ranks train;
-  // alone, it is left out (the optimisers skip undefined gradients).
+  // With several ranks the gradient sync has given every trained parameter a gradient (zero
+  // where this step did not reach it); alone, an unreached one is left out (the optimisers
+  // skip undefined gradients).
   std::vector<torch::Tensor> v;
-  for (auto& p : model_->parameters()) {
-    if (!p.requires_grad()) continue;
-    if (!p.grad().defined()) {
-      if (par_.world_size == 1) continue;
-      p.mutable_grad() = torch::zeros_like(p);
-    }
-    v.push_back(p);
-  }
+  for (auto& p : model_->parameters())
+    if (p.requires_grad() && p.grad().defined()) v.push_back(p);
   return v;
+}
+
+void Trainer::prepare_gradient_sync() {
+  if (!par_.make_gradient_sync) return;
+  // Every rank must reduce the same list: the trained parameters, remade when it changes (a
+  // sequential stage, a probe run's frozen backbone), the same step on every rank.
+  std::vector<torch::Tensor> trained;
+  for (auto& p : model_->parameters())
+    if (p.requires_grad()) trained.push_back(p);
+  bool same = grad_sync_ && trained.size() == grad_sync_params_.size();
+  for (size_t i = 0; same && i < trained.size(); ++i) same = trained[i].is_same(grad_sync_params_[i]);
+  if (same) return;
+  grad_sync_.reset();  // its hooks go before the new ones come
+  grad_sync_params_ = trained;
+  grad_sync_ = par_.make_gradient_sync(grad_sync_params_);
 }
 
 int64_t Trainer::resume() {
@@ -143,9 +146,37 @@ std::string Trainer::save() {
 int Trainer::agreed_stop_signal() {
   int sig = pending_stop_signal();
   if (!par_.max_across_ranks) return sig;
+  // Agreed only where every rank is anyway in step (the steps that log), not every step.
+  if (step_ % cfg_.train.log_every != 0) return 0;
   std::vector<double> v = {static_cast<double>(sig)};
   par_.max_across_ranks(v);
   return static_cast<int>(v[0]);
+}
+
+void Trainer::check_divergence() {
+  std::optional<Divergence> d = watch_.check();
+  if (par_.max_across_ranks) {
+    // Every rank stops at the same check, whichever rank's loss went bad first.
+    std::vector<double> v = {d ? 1.0 : 0.0, d ? -static_cast<double>(d->step) : -1e18};
+    par_.max_across_ranks(v);
+    if (v[0] > 0 && !d)
+      throw TrainingDiverged("loss is not finite on another data-parallel rank at step " +
+                             std::to_string(static_cast<int64_t>(-v[1])) + ": training diverged");
+  }
+  if (!d) return;
+  // The step that went bad is the last row of train_log.csv, its non-finite depths visible
+  // (one process only: with several, the row's all-reduce could wait on a rank that did not).
+  if (par_.world_size == 1 && log_) {
+    std::vector<std::string> row = {std::to_string(d->step), std::to_string(sampler_->epoch()), csv_number(d->lr),
+                                    csv_number(d->loss)};
+    for (int64_t l = 0; l < d->per_depth.size(0); ++l) row.push_back(csv_number(d->per_depth[l].item<double>()));
+    row.emplace_back("0");
+    row.push_back(csv_number(elapsed_before_ +
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()));
+    log_->row(row);
+  }
+  progress_->finish();
+  throw TrainingDiverged(divergence_message(*d));
 }
 
 void Trainer::run(int64_t stop_at) {
@@ -171,9 +202,12 @@ void Trainer::run(int64_t stop_at) {
     train_step();
     const bool last = step_ == total_steps_;
     const bool eval_now = step_ % eval_every_ == 0 || last;
-    if (eval_now) evaluate_curves();
     const int64_t ce = cfg_.train.checkpoint_every;
-    if (last || step_ == end || (ce > 0 ? step_ % ce == 0 : eval_now)) save();
+    const bool save_now = last || step_ == end || (ce > 0 ? step_ % ce == 0 : eval_now);
+    // Never evaluate or save weights a bad step has already spoilt.
+    if (eval_now || save_now) check_divergence();
+    if (eval_now) evaluate_curves();
+    if (save_now) save();
   }
   progress_->finish();
   if (skipped_steps_ > 0)
@@ -182,7 +216,10 @@ void Trainer::run(int64_t stop_at) {
 }
 
 void Trainer::train_step() {
+  if (par_.world_size > 1)
+    torch::manual_seed(rank_step_seed(cfg_.train.seed, par_.rank, step_));
   objective_->begin_step(*model_, step_, total_steps_);
+  prepare_gradient_sync();
   torch::Tensor idx = sampler_->next();
   // Data parallel: each rank takes its contiguous share of the global batch.
   if (par_.world_size > 1) {
@@ -203,22 +240,13 @@ void Trainer::train_step() {
     AutocastGuard autocast(precision_, device_);  // the forward pass; backward follows its casts
     out = objective_->compute(*model_, b, step_, total_steps_);
   }
-  const double loss = out.total.item<double>();
-  if (!std::isfinite(loss)) {
-    torch::Tensor every_depth = objective_->losses_at_every_depth(*model_, b);
-    const std::string message = divergence_message(loss, step_ + 1, every_depth);
-    if (!out.per_depth.defined()) out.per_depth = every_depth;  // a step that was not to log
-    // The step that went bad is the last row of train_log.csv, its non-finite depths visible
-    // (one process only: with several, the row's all-reduce could wait on a rank that did not).
-    last_loss_ = loss;
-    ++step_;
-    if (par_.world_size == 1) log_row(out, lr);
-    progress_->finish();
-    throw TrainingDiverged(message);
-  }
-  scaler_->scale(out.total).backward();
+  // No read of the loss here: the watch keeps it until the next check (the next step that logs).
+  watch_.record(step_ + 1, lr, out.total, out.per_depth, out.computed_exits, out.computed_losses);
+  torch::Tensor scaled = scaler_->scale(out.total);
+  if (grad_sync_) grad_sync_->before_backward(scaled);
+  scaled.backward();
+  if (grad_sync_) grad_sync_->after_backward();
   auto params = trainable_parameters();
-  if (par_.reduce_gradients) par_.reduce_gradients(params);
   // fp16: gradients unscaled before clipping; an overflowed step is skipped (the scale backs
   // off), every rank alike since the gradients were all-reduced first.
   if (!scaled_step(*optimizer_, *scaler_, params, cfg_.train.grad_clip)) {
@@ -228,8 +256,10 @@ void Trainer::train_step() {
   }
   ++step_;
   samples_since_log_ += b.x.size(0) * par_.world_size;
-  last_loss_ = loss;
-  if (logs) log_row(out, lr);
+  if (!logs) return;
+  check_divergence();
+  last_loss_ = out.total.item<double>();
+  log_row(out, lr);
 }
 
 void Trainer::log_row(const LossOutput& out, double lr) {
@@ -300,6 +330,7 @@ void Trainer::evaluate_curves() {
 }
 
 void Trainer::handle_signal(int sig) {
+  check_divergence();
   progress_->finish();
   spdlog::warn("signal {} received at step {}: saving a checkpoint", sig, step_);
   std::string path = save();

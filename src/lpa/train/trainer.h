@@ -15,13 +15,16 @@
 #include "lpa/io/tfevents.h"
 #include "lpa/models/depthwise_model.h"
 #include "lpa/objectives/objective.h"
+#include "lpa/train/divergence_watch.h"
+#include "lpa/train/gradient_sync.h"
 #include "lpa/train/precision.h"
 #include "lpa/train/progress.h"
 
 namespace lpa {
 
 // A NaN or Inf loss: the run stops (exit code 3) naming the step and the first depth whose
-// loss is not finite.
+// loss is not finite. Found on the steps that log (and before evaluating or saving), not on
+// every step: reading the loss back every step would stall an accelerator's queue.
 struct TrainingDiverged : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -29,12 +32,13 @@ struct TrainingDiverged : std::runtime_error {
 // How this process takes part in data-parallel training; the default is one process.
 struct Parallelism {
   int64_t rank = 0, world_size = 1;
-  // Called after backward, before clipping: averages gradients across ranks.
-  std::function<void(std::vector<torch::Tensor>&)> reduce_gradients;
+  // Averages gradients across ranks, overlapped with backward (dist::GradientReducer).
+  GradientSyncFactory make_gradient_sync;
   // Element-wise sum of a vector across ranks (metric states).
   std::function<void(std::vector<double>&)> sum_across_ranks;
   // Element-wise max across ranks: a stop signal seen by any rank stops all of them at the
-  // same step (a rank leaving alone would block the others in their next all-reduce).
+  // same step (a rank leaving alone would block the others in their next all-reduce). Agreed
+  // on the steps that log, not every step.
   std::function<void(std::vector<double>&)> max_across_ranks;
   bool is_main() const { return rank == 0; }
 };
@@ -60,6 +64,8 @@ class Trainer {
   void evaluate_curves();
   void handle_signal(int sig);
   int agreed_stop_signal();
+  void check_divergence();  // throws TrainingDiverged for the first bad step since the last check
+  void prepare_gradient_sync();
   void truncate_logs_after_checkpoint();
   std::vector<torch::Tensor> trainable_parameters();
 
@@ -76,6 +82,9 @@ class Trainer {
   std::unique_ptr<EventFileWriter> events_;  // rank 0, when output.tensorboard
   std::unique_ptr<Progress> progress_;
   Precision precision_ = Precision::fp32;
+  std::unique_ptr<GradientSync> grad_sync_;  // data parallel: for grad_sync_params_
+  std::vector<torch::Tensor> grad_sync_params_;
+  DivergenceWatch watch_;
   std::unique_ptr<LossScaler> scaler_;  // fp16: dynamic loss scaling (disabled otherwise)
   int64_t skipped_steps_ = 0;           // fp16 steps whose gradients overflowed
   int64_t step_ = 0, total_steps_ = 0, eval_every_ = 0;
