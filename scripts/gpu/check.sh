@@ -94,6 +94,16 @@ if [ -f configs/fashion_mnist_resnet.yaml ] && [ "$(left)" -gt 200 ]; then
   done
 fi
 
+if [ -f configs/fashion_mnist_resnet.yaml ] && [ "$(left)" -gt 150 ]; then
+  section "data on the device vs copied per batch from pinned memory (Fashion-MNIST ResNet, 300 steps)"
+  for mb in 0 2048; do
+    timeout 45 build-gpu/lpa train --config configs/fashion_mnist_resnet.yaml --set train.device=cuda \
+      --set data.root=.gpu_data/fashion-mnist --set data.device_cache_mb=$mb --set train.steps=300 \
+      --set train.log_every=100 --set eval.every=100000 --run-dir /tmp/runs/devdata_$mb 2>&1 | grep -E "data: .*MiB"
+    echo "device_cache_mb=$mb: samples/s at steps 200-300: $(tail -1 /tmp/runs/devdata_$mb/train_log.csv | cut -d, -f$(( $(head -1 /tmp/runs/devdata_$mb/train_log.csv | tr , '\n' | grep -n samples_per_s | cut -d: -f1) )))"
+  done
+fi
+
 if [ -d /tmp/runs/fashion_mnist_resnet ]; then
   section "real early exit on the GPU (Fashion-MNIST ResNet, within 0.5 point of full depth)"
   timeout 60 build-gpu/lpa bench --run /tmp/runs/fashion_mnist_resnet --device cuda --early-exit confidence \

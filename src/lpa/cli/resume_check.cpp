@@ -16,7 +16,7 @@ const std::set<std::string>& launch_keys() {
 }
 
 const std::set<std::string>& placement_keys() {
-  static const std::set<std::string> k = {"train.threads", "train.device"};
+  static const std::set<std::string> k = {"train.threads", "train.device", "data.device_cache_mb"};
   return k;
 }
 

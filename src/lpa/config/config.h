@@ -72,6 +72,7 @@ struct DataSection {
   int64_t seed = -1;                  // data split seed; -1 = train.seed
   bool strip_headers = false;         // text_classification: drop everything up to the first blank line
   std::string tokenizer = "bytes";    // text: bytes | a folder with tokenizer.json or GPT-2's BPE files
+  int64_t device_cache_mb = 2048;     // accelerators: datasets up to this size live on the device
 };
 
 struct LossSection {

@@ -315,6 +315,10 @@ std::vector<ConfigKey> build_schema() {
       bool_key<D>("data.strip_headers", da, &D::strip_headers,
                   "text_classification: keep each document's body after its first blank line "
                   "(drops mail headers; a document without one is kept whole)"),
+      int_key<D>("data.device_cache_mb", da, &D::device_cache_mb, 0, kMax,
+                 "training on an accelerator: a dataset of at most this many MiB (images as uint8, "
+                 "tokens as integers) is moved there once and batched there; larger ones (or 0) "
+                 "stay on the host and are copied per batch from pinned memory"),
       string_key<D>("data.tokenizer", da, &D::tokenizer, {},
                     "text: bytes, or a folder with tokenizer.json or GPT-2's vocab.json/encoder.json "
                     "+ merges.txt/vocab.bpe"),

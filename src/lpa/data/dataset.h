@@ -33,13 +33,29 @@ class Dataset {
   virtual ~Dataset() = default;
   virtual DataSpec spec() const = 0;
   virtual int64_t size(Split s) const = 0;
-  // Samples `indices` (int64, on CPU) of split `s`. `augment` enables training-time
-  // randomness (crops, flips, random text windows); it draws from LibTorch's global generator.
+  // Samples `indices` (int64, on the CPU or on the samples' device) of split `s`, on the
+  // samples' device. `augment` enables training-time randomness (crops, flips, random text
+  // windows); it draws from LibTorch's default generator of that device.
   virtual Batch get(Split s, const torch::Tensor& indices, bool augment) const = 0;
   // One line for logs: what was loaded, sizes.
   virtual std::string describe() const = 0;
+
+  // Bytes of the tensors that hold the samples, as stored (uint8 images, integer tokens).
+  int64_t sample_bytes();
+  // Moves those tensors to `device` when they hold at most max_bytes, so that get() gathers,
+  // augments and normalises there; returns whether the samples are now on `device`.
+  bool move_to(const torch::Device& device, int64_t max_bytes);
+  torch::Device device();
+
+ protected:
+  // The tensors that hold the samples (empty: the dataset keeps them on the host).
+  virtual std::vector<torch::Tensor*> sample_tensors() { return {}; }
 };
 
 using DatasetPtr = std::shared_ptr<Dataset>;
+
+// The batch on `device`: as it is when already there; from the host to an accelerator through
+// pinned memory without blocking the host.
+Batch to_device(Batch b, const torch::Device& device);
 
 }  // namespace lpa

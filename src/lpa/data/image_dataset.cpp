@@ -34,10 +34,11 @@ class ImageDataset : public Dataset {
 
   Batch get(Split s, const torch::Tensor& idx, bool augment) const override {
     const ImageSet& set = splits_[static_cast<int>(s)];
-    torch::Tensor x = set.images.index_select(0, idx);
+    const torch::Tensor at = idx.to(set.images.device());
+    torch::Tensor x = set.images.index_select(0, at);
     if (augment && s == Split::train && (augment_padding_ > 0 || flip_))
       x = random_crop_flip(x, augment_padding_, flip_);
-    return {normalise_images(x, mean_, std_, flatten_), set.labels.index_select(0, idx)};
+    return {normalise_images(x, mean_, std_, flatten_), set.labels.index_select(0, at)};
   }
 
   std::string describe() const override {
@@ -48,6 +49,16 @@ class ImageDataset : public Dataset {
       << size(Split::test) << ", mean/std";
     for (size_t i = 0; i < mean_.size(); ++i) o << (i ? "," : " ") << mean_[i] << "/" << std_[i];
     return o.str();
+  }
+
+ protected:
+  std::vector<torch::Tensor*> sample_tensors() override {
+    std::vector<torch::Tensor*> t;
+    for (auto& set : splits_) {
+      t.push_back(&set.images);
+      t.push_back(&set.labels);
+    }
+    return t;
   }
 
  private:
@@ -74,9 +85,10 @@ torch::Tensor normalise_images(const torch::Tensor& images, const std::vector<do
     scale[i] = static_cast<float>(1.0 / (255.0 * s));
     shift[i] = static_cast<float>(-mean[i] / s);
   }
+  const auto on = torch::TensorOptions().device(images.device());
   torch::Tensor x = images.to(torch::kFloat32)
-                        .mul_(torch::tensor(scale).view({1, c, 1, 1}))
-                        .add_(torch::tensor(shift).view({1, c, 1, 1}));
+                        .mul_(torch::tensor(scale).view({1, c, 1, 1}).to(on))
+                        .add_(torch::tensor(shift).view({1, c, 1, 1}).to(on));
   return flatten ? x.flatten(1) : x;
 }
 

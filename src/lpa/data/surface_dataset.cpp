@@ -26,7 +26,8 @@ class SurfaceDataset : public Dataset {
   int64_t size(Split s) const override { return xs_[static_cast<int>(s)].size(0); }
   Batch get(Split s, const torch::Tensor& idx, bool) const override {
     int i = static_cast<int>(s);
-    return {xs_[i].index_select(0, idx), ys_[i].index_select(0, idx)};
+    const torch::Tensor at = idx.to(xs_[i].device());
+    return {xs_[i].index_select(0, at), ys_[i].index_select(0, at)};
   }
   std::string describe() const override {
     std::ostringstream o;
@@ -34,6 +35,14 @@ class SurfaceDataset : public Dataset {
       << size(Split::train) << " (" << sampling_ << "), val " << size(Split::val) << ", test "
       << size(Split::test);
     return o.str();
+  }
+
+ protected:
+  std::vector<torch::Tensor*> sample_tensors() override {
+    std::vector<torch::Tensor*> t;
+    for (auto& x : xs_) t.push_back(&x);
+    for (auto& y : ys_) t.push_back(&y);
+    return t;
   }
 
  private:

@@ -118,7 +118,8 @@ class TextClassificationDataset : public Dataset {
   int64_t size(Split s) const override { return x_[static_cast<int>(s)].size(0); }
   Batch get(Split s, const torch::Tensor& idx, bool) const override {
     const int i = static_cast<int>(s);
-    return {x_[i].index_select(0, idx).to(torch::kLong), y_[i].index_select(0, idx)};
+    const torch::Tensor at = idx.to(x_[i].device());
+    return {x_[i].index_select(0, at).to(torch::kLong), y_[i].index_select(0, at)};
   }
   std::string describe() const override {
     std::ostringstream o;
@@ -132,6 +133,14 @@ class TextClassificationDataset : public Dataset {
     o << "; train " << size(Split::train) << ", val " << size(Split::val) << ", test "
       << size(Split::test);
     return o.str();
+  }
+
+ protected:
+  std::vector<torch::Tensor*> sample_tensors() override {
+    std::vector<torch::Tensor*> t;
+    for (auto& x : x_) t.push_back(&x);
+    for (auto& y : y_) t.push_back(&y);
+    return t;
   }
 
  private:

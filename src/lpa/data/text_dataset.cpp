@@ -115,7 +115,9 @@ Batch TextDataset::get(Split s, const torch::Tensor& indices, bool augment) cons
     auto ia = idx.accessor<int64_t, 1>();
     for (int64_t i = 0; i < b; ++i) st[i] = window_start(s, ia[i]);
   }
-  torch::Tensor offsets = starts.unsqueeze(1) + torch::arange(seq_len_ + 1, torch::kLong);
+  // The window starts come from the host (a few numbers); the windows are cut where the corpus is.
+  const auto on = torch::TensorOptions().dtype(torch::kLong).device(tokens_.device());
+  torch::Tensor offsets = starts.to(on.device()).unsqueeze(1) + torch::arange(seq_len_ + 1, on);
   torch::Tensor w = tokens_.index({offsets}).to(torch::kLong);
   return {w.narrow(1, 0, seq_len_), w.narrow(1, 1, seq_len_)};
 }

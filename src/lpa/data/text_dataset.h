@@ -42,6 +42,9 @@ class TextDataset : public Dataset {
   const std::vector<ByteRange>& ranges(Split s) const { return ranges_[static_cast<int>(s)]; }
   int64_t corpus_bytes() const { return tokens_.size(0); }  // tokens, for a tokenized corpus
 
+ protected:
+  std::vector<torch::Tensor*> sample_tensors() override { return {&tokens_}; }
+
  private:
   int64_t window_start(Split s, int64_t tile) const;
   int64_t random_train_start(int64_t u) const;

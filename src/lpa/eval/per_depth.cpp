@@ -22,12 +22,12 @@ std::vector<std::unique_ptr<Meter>> accumulate_per_depth(DepthwiseModel& model, 
     if (o.max_batches > 0 && batch_index >= o.max_batches) break;
     if (batch_index % o.world_size != o.rank) continue;
     const int64_t len = std::min(o.batch_size, n - start);
-    Batch b = data.get(split, torch::arange(start, start + len, torch::kLong), false);
+    const Batch b = to_device(data.get(split, torch::arange(start, start + len, torch::kLong), false), o.device);
     ForwardOptions fo;
     fo.exits.assign(model.depth(), false);
     for (auto d : depths) fo.exits[d - 1] = true;
-    auto outs = model.forward_all(b.x.to(o.device), max_depth, fo);
-    for (size_t i = 0; i < depths.size(); ++i) meters[i]->add(outs[depths[i] - 1], b.y.to(o.device));
+    auto outs = model.forward_all(b.x, max_depth, fo);
+    for (size_t i = 0; i < depths.size(); ++i) meters[i]->add(outs[depths[i] - 1], b.y);
   }
   model.train(was_training);
   return meters;

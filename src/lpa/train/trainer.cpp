@@ -56,6 +56,16 @@ Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, Model
                     std::to_string(std::min(cfg_.data.batch_size, data_->size(Split::train))) +
                     " does not split evenly over " + std::to_string(par_.world_size) +
                     " data-parallel processes (each takes an equal share)");
+  if (!device_.is_cpu()) {
+    // Once: a dataset that fits lives on the device, so batches are gathered, augmented and
+    // normalised there; a larger one is copied per batch from pinned memory.
+    const double mib = static_cast<double>(data_->sample_bytes()) / (1024.0 * 1024.0);
+    if (data_->move_to(device_, cfg_.data.device_cache_mb * 1024 * 1024))
+      spdlog::info("data: {:.1f} MiB of samples on {}: batches gathered and augmented there", mib, device_.str());
+    else
+      spdlog::info("data: {:.1f} MiB of samples stay on the host (data.device_cache_mb {}): batches copied from pinned memory",
+                   mib, cfg_.data.device_cache_mb);
+  }
   const int64_t per_epoch = std::max<int64_t>(1, sampler_->batches_per_epoch());
   total_steps_ = cfg_.train.steps > 0 ? cfg_.train.steps : cfg_.train.epochs * per_epoch;
   eval_every_ = cfg_.eval.every > 0 ? cfg_.eval.every : per_epoch;
@@ -227,9 +237,7 @@ void Trainer::train_step() {
     const int64_t begin = std::min(n, par_.rank * per), len = std::min(per, n - begin);
     idx = idx.narrow(0, begin, len);
   }
-  Batch b = data_->get(Split::train, idx, cfg_.data.augment);
-  b.x = b.x.to(device_);
-  b.y = b.y.to(device_);
+  const Batch b = to_device(data_->get(Split::train, idx, cfg_.data.augment), device_);
   const double lr = learning_rate_in_window(cfg_.train, step_, objective_->schedule_window(step_, total_steps_));
   set_learning_rate(*optimizer_, lr);
   clear_gradients(*optimizer_);
