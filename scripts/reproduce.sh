@@ -13,6 +13,9 @@
 #   scripts/reproduce.sh --list           # resolve every task (with the --quick sets if given), train nothing
 #   --jobs J   tasks at once (default: cores; each task uses one thread)
 #   --root D   run folder (default runs/reproduce, runs/reproduce_quick with --quick)
+#   --out F    the tables (default docs/results.md, docs/results_quick.md with --quick)
+#   --only also takes a variant sweep's name (fmnist_resnet,fmnist_resnet_final_weight): trained
+#   like a workload, tabled as that workload's variants.
 #
 # Workloads: surfaces (residual MLP, 9 functions), fmnist_resnet (ResNet-20), fmnist_mlp,
 # sotu_lm (byte-level Transformer). A task whose run finished is skipped, so an interrupted
@@ -21,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LPA=${LPA:-build/lpa}
 PY=${PY:-python3}
-quick=0 variants=0 tables_only=0 list_only=0 only=all root="" jobs=$(nproc 2>/dev/null || echo 2)
+quick=0 variants=0 tables_only=0 list_only=0 only=all root="" out="" jobs=$(nproc 2>/dev/null || echo 2)
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -31,13 +34,14 @@ while [ $# -gt 0 ]; do
     --only) only="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
     --root) root="$2"; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --out) out="$2"; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "reproduce.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 if [ -z "$root" ]; then root=runs/reproduce; [ "$quick" = 1 ] && root=runs/reproduce_quick; fi
-out=docs/results.md; [ "$quick" = 1 ] && out=docs/results_quick.md
+if [ -z "$out" ]; then out=docs/results.md; [ "$quick" = 1 ] && out=docs/results_quick.md; fi
 [ -x "$LPA" ] || { echo "reproduce.sh: $LPA not found: build first (scripts/setup.sh --no-train)" >&2; exit 2; }
 workloads=(surfaces fmnist_resnet fmnist_mlp sotu_lm)
 if [ "$only" != all ]; then IFS=, read -r -a workloads <<< "$only"; fi

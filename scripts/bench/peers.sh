@@ -2,7 +2,8 @@
 # Training steps per second of lpa against the same models in plain PyTorch Python on the same
 # LibTorch (Debian's python3-torch, the build lpa links), E2E and LPA, in alternating runs.
 #   scripts/bench/peers.sh [--only mlp,mlp_small,resnet20,gpt] [--pairs 5] [--steps S]
-#                          [--threads 2] [--device cpu] [--e2e-heads last|all] [--csv FILE]
+#                          [--threads 2] [--device cpu] [--precision fp32|tf32|bf16]
+#                          [--e2e-heads last|all] [--csv FILE]
 #   LPA=path/to/lpa scripts/bench/peers.sh ...        (default build/lpa)
 # Workloads (configs/bench/): mlp = residual MLP 16x256, batch 1024, Adam (peers_mlp.yaml);
 # mlp_small = 8x64, batch 128 (peers_mlp_small.yaml); resnet20 = CIFAR ResNet-20, batch 128,
@@ -25,7 +26,7 @@
 # Before reporting, every pair's parameter count at every depth is compared (lpa's per_depth.csv
 # against the Python model's): a difference stops the script (exit 1).
 set -euo pipefail
-py=/usr/bin/python3   # Debian's interpreter, where python3-torch lives
+py=${PYTHON:-/usr/bin/python3}   # Debian's interpreter, where python3-torch lives (the GPU check: pip's)
 lpa=${LPA:-build/lpa}
 bench=scripts/bench
 warmup=10             # also train.log_every: the warm-up ends on a log row
@@ -39,7 +40,7 @@ usage_error() { echo "peers.sh: $*" >&2; exit 2; }
 positive_int() { [[ $2 =~ ^[1-9][0-9]*$ ]] || usage_error "$1: expected a positive integer, got '$2'"; }
 
 only=$(IFS=,; echo "${workloads[*]}")
-pairs=5 steps="" threads=2 device=cpu e2e_heads=last csv_out=""
+pairs=5 steps="" threads=2 device=cpu precision=fp32 e2e_heads=last csv_out=""
 while [ $# -gt 0 ]; do
   if [[ $1 == --*=* ]]; then set -- "${1%%=*}" "${1#*=}" "${@:2}"; fi
   if [[ $1 =~ ^(-h|--help)$ ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; fi
@@ -50,9 +51,10 @@ while [ $# -gt 0 ]; do
     --steps) positive_int "$1" "$2"; steps=$2 ;;
     --threads) positive_int "$1" "$2"; threads=$2 ;;
     --device) device=$2 ;;
+    --precision) precision=$2 ;;
     --e2e-heads) e2e_heads=$2 ;;
     --csv) csv_out=$2 ;;
-    *) usage_error "unknown option '$1' (options: --only --pairs --steps --threads --device --e2e-heads --csv)" ;;
+    *) usage_error "unknown option '$1' (options: --only --pairs --steps --threads --device --precision --e2e-heads --csv)" ;;
   esac
   shift 2
 done
@@ -64,6 +66,7 @@ done
 [ -z "$steps" ] || [ $((steps % warmup)) -eq 0 ] || usage_error "--steps: must be a multiple of $warmup, got $steps"
 [[ $device =~ ^(cpu|cuda|cuda:[0-9]+)$ ]] || usage_error "--device: cpu, cuda or cuda:N, got '$device'"
 [[ $e2e_heads =~ ^(last|all)$ ]] || usage_error "--e2e-heads: last or all, got '$e2e_heads'"
+[[ $precision =~ ^(fp32|tf32|bf16)$ ]] || usage_error "--precision: fp32, tf32 or bf16, got '$precision'"
 [ -z "$csv_out" ] || [ -d "$(dirname "$csv_out")" ] || usage_error "--csv: no folder $(dirname "$csv_out")"
 # Paths the caller gave are relative to where it stands; the default binary, to the checkout.
 [ -z "$csv_out" ] || [[ $csv_out = /* ]] || csv_out=$PWD/$csv_out
@@ -86,7 +89,8 @@ done
 # The --set overrides of one workload and objective.
 sets_for() {
   local w=$1 objective=$2 s
-  s=(--set train.threads="$threads" --set train.device="$device" --set train.log_every="$warmup"
+  s=(--set train.threads="$threads" --set train.device="$device" --set train.precision="$precision"
+     --set train.log_every="$warmup"
      --set train.steps=$((warmup + ${steps:-${default_steps[$w]}})))
   case $w in
     resnet20) s+=(--set data.root="$tmp/cifar" --set data.augment=false --set output.tensorboard=false) ;;
@@ -141,7 +145,7 @@ done
 step_list=$(for w in "${chosen[@]}"; do printf '%s=%s,' "$w" "${steps:-${default_steps[$w]}}"; done)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 torch_version=$($py -c 'import torch; print(torch.__version__)')
-echo "lpa ($lpa) vs PyTorch $torch_version Python, $device, $threads thread(s), $pairs pair(s)," \
+echo "lpa ($lpa) vs PyTorch $torch_version Python, $device, $precision, $threads thread(s), $pairs pair(s)," \
   "$cpu, load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 report=(--threads "$threads" --steps "${step_list%,}" --e2e-heads "$e2e_heads")
 [ -z "$csv_out" ] || report+=(--csv "$csv_out")

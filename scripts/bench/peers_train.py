@@ -21,6 +21,7 @@ before issue 11's lean step).
 A config whose computation is not mirrored here exits 2 with one line, rather than timing
 something else. Run with Debian's /usr/bin/python3 (python3-torch: the LibTorch build lpa links)."""
 import argparse
+import contextlib
 import glob
 import math
 import os
@@ -49,6 +50,7 @@ def refuse_unmirrored(cfg):
         (train["steps"] <= 0, "train.steps: 0 (epochs)"),
         (data["type"] == "cifar10" and data["augment"], "data.augment with images (crop + flip)"),
         (data["type"] not in ("surface", "cifar10", "text"), f"data.type: {data['type']}"),
+        (train["precision"] not in ("fp32", "tf32", "bf16"), f"train.precision: {train['precision']}"),
     ]
     for bad, what in checks:
         if bad:
@@ -178,6 +180,17 @@ def make_optimizer(t, params):
     return kind(params, lr=t["lr"], betas=(t["beta1"], t["beta2"]), weight_decay=t["weight_decay"])
 
 
+def precision_context(precision, device):
+    """lpa's train.precision: tf32 matmuls and convolutions (CUDA), or the forward pass under
+    bfloat16 autocast; fp32 turns TF32 off, as lpa does."""
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+        torch.backends.cudnn.allow_tf32 = precision == "tf32"
+    if precision == "bf16":
+        return lambda: torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext
+
+
 def device_of(name):
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -211,6 +224,7 @@ def main():
     steps, window = train["steps"], train["log_every"]
     e2e_exits = {depth} if a.e2e_heads == "last" else None
     smoothing = loss["label_smoothing"]
+    autocast = precision_context(train["precision"], device)
     model.train()
 
     def step(i):
@@ -218,14 +232,17 @@ def main():
         for g in opt.param_groups:
             g["lr"] = learning_rate(train, i)
         opt.zero_grad(set_to_none=True)
+        # Predictions leave the forward pass in float32 (lpa's forward_all); the losses are float32.
+        with autocast():
+            outs = model.forward_all(x, e2e_exits if loss["kind"] == "e2e" else None)
         if loss["kind"] == "e2e":
-            total = task_loss(task, model.forward_all(x, e2e_exits)[-1], y, smoothing)
+            total = task_loss(task, outs[-1].float(), y, smoothing)
         else:
             total = None
-            for w, out in zip(depth_weights(loss, depth, i / steps), model.forward_all(x)):
+            for w, out in zip(depth_weights(loss, depth, i / steps), outs):
                 if w == 0:
                     continue
-                term = task_loss(task, out, y, smoothing) * w
+                term = task_loss(task, out.float(), y, smoothing) * w
                 total = term if total is None else total + term
         total.backward()
         if train["grad_clip"] > 0:

@@ -110,6 +110,14 @@ if [ -d /tmp/runs/fashion_mnist_resnet ]; then
     --max-drop 0.5 --runs 100 2>&1 | tail -8
 fi
 
+if [ "$(left)" -gt 280 ]; then
+  section "lpa against PyTorch eager on the GPU (scripts/bench/peers.sh, 1 pair each; ratios)"
+  for prec in fp32 tf32 bf16; do
+    LPA=build-gpu/lpa PYTHON="$(command -v python3)" timeout 100 scripts/bench/peers.sh --device cuda --precision $prec --pairs 1 --only resnet20,gpt,mlp \
+      --csv "$OUT/peers_cuda_$prec.csv" 2>&1 | tail -8
+  done
+fi
+
 section "per-depth latency on the GPU"
 for r in /tmp/runs/*/; do
   [ -f "$r/config.yaml" ] && timeout 30 build-gpu/lpa bench --run "$r" --device cuda 2>&1 | tail -20
