@@ -25,6 +25,7 @@ struct Diverged {
   std::string line;
   int64_t step, depth;                       // as the message names them
   std::vector<std::string> header, last_row;  // of train_log.csv
+  std::vector<int64_t> logged_steps;          // every row's step
 };
 
 Diverged diverge(const std::string& tag, const std::string& sets) {
@@ -33,12 +34,13 @@ Diverged diverge(const std::string& tag, const std::string& sets) {
   test::write_text(cfg, test::tiny_surface_yaml(tag, 50));
   const auto r = run_lpa("train --config " + cfg + " --run-dir " + run + " " + sets);
   INFO(r.output);
-  Diverged d{r.exit_code, last_line(r.output), -1, -1, {}, {}};
+  Diverged d{r.exit_code, last_line(r.output), -1, -1, {}, {}, {}};
   const auto at_step = d.line.find(" at step "), at_depth = d.line.find(", first at depth ");
   if (at_step != std::string::npos) d.step = std::stoll(d.line.substr(at_step + 9));
   if (at_depth != std::string::npos) d.depth = std::stoll(d.line.substr(at_depth + 17));
   const auto rows = test::csv_rows(run + "/train_log.csv");
   if (rows.size() >= 2) d.header = rows.front(), d.last_row = rows.back();
+  for (size_t r = 1; r < rows.size(); ++r) d.logged_steps.push_back(std::stoll(rows[r][0]));
   return d;
 }
 
@@ -51,6 +53,8 @@ void check_named_depth(const Diverged& d) {
   REQUIRE(d.depth >= 1);
   REQUIRE(d.last_row.size() == d.header.size());
   CHECK(std::stoll(d.last_row[0]) == d.step);
+  // Found at the first check after it (a step that logs): no row of a later step came first.
+  for (int64_t s : d.logged_steps) CHECK(s <= d.step);
   for (int64_t l = 1; l <= 4; ++l) {
     const size_t col = std::find(d.header.begin(), d.header.end(), "loss_d" + std::to_string(l)) - d.header.begin();
     REQUIRE(col < d.header.size());
@@ -85,6 +89,7 @@ TEST_CASE("cli errors: a bad step that does not log is found at the next check, 
   CHECK(e2e.line.find("first at depth 4 of the exits that step computed (4)") != std::string::npos);
   REQUIRE(e2e.last_row.size() == e2e.header.size());
   CHECK(e2e.last_row[0] == "1");
+  for (int64_t s : e2e.logged_steps) CHECK(s <= 1);
   for (int64_t l = 1; l <= 4; ++l) {
     const size_t col = std::find(e2e.header.begin(), e2e.header.end(), "loss_d" + std::to_string(l)) - e2e.header.begin();
     REQUIRE(col < e2e.header.size());

@@ -137,8 +137,8 @@ class DepthSum : public Objective {
     }
     const auto on = e.losses.options();
     torch::Tensor terms = e.losses;
-    if (used.size() < e.exits.size()) terms = terms.index_select(0, torch::tensor(used).to(on.device()));
-    torch::Tensor total_loss = (terms * torch::tensor(coefficients).to(on)).sum();
+    if (used.size() < e.exits.size()) terms = terms.index_select(0, used_on_device_.get(used, on.dtype(torch::kLong)));
+    torch::Tensor total_loss = (terms * coefficients_on_device_.get(coefficients, on)).sum();
     if (distilled_sum.defined()) total_loss = total_loss + distilled_sum;
     return {total_loss, per_depth, e.exits, e.losses.detach()};
   }
@@ -166,6 +166,9 @@ class DepthSum : public Objective {
   }
 
  private:
+  HostConstant<int64_t> used_on_device_;
+  HostConstant<double> coefficients_on_device_;
+
   bool in_e2e_phase(int64_t step, int64_t total) const {
     return cfg_.loss.e2e_fraction > 0 &&
            step < static_cast<int64_t>(cfg_.loss.e2e_fraction * static_cast<double>(total));

@@ -27,6 +27,28 @@ struct LossOutput {
   torch::Tensor computed_losses;
 };
 
+// A short list of host numbers (depth weights, exit positions) as a tensor with `options`,
+// copied again only when the numbers change, and then from pinned memory without blocking: a
+// copy from pageable memory to an accelerator makes the host wait for the device, every step.
+template <typename T>
+class HostConstant {
+ public:
+  const torch::Tensor& get(const std::vector<T>& values, const torch::TensorOptions& options) {
+    if (!tensor_.defined() || values != values_ || tensor_.device() != options.device() ||
+        tensor_.dtype() != options.dtype()) {
+      values_ = values;
+      torch::Tensor host = torch::tensor(values_);
+      if (options.device().is_cuda()) host = host.pin_memory();
+      tensor_ = host.to(options, /*non_blocking=*/true);
+    }
+    return tensor_;
+  }
+
+ private:
+  std::vector<T> values_;
+  torch::Tensor tensor_;
+};
+
 class Objective {
  public:
   Objective(const ExperimentConfig& cfg, Task task, int64_t depth);

@@ -43,7 +43,8 @@ class Probe : public Objective {
     std::vector<int64_t> trained_at;  // positions in e.losses
     for (size_t i = 0; i < e.exits.size(); ++i)
       if (trained_[e.exits[i]]) trained_at.push_back(static_cast<int64_t>(i));
-    torch::Tensor total = e.losses.index_select(0, torch::tensor(trained_at).to(e.losses.device())).sum();
+    torch::Tensor total =
+        e.losses.index_select(0, trained_at_on_device_.get(trained_at, e.losses.options().dtype(torch::kLong))).sum();
     return {total, logging_ ? depth_losses(e, depth_) : torch::Tensor(), e.exits, e.losses.detach()};
   }
 
@@ -55,6 +56,7 @@ class Probe : public Objective {
 
  private:
   std::vector<bool> trained_;  // set at the first step, from the model's head modules
+  HostConstant<int64_t> trained_at_on_device_;  // the positions of the trained exits among those computed
 };
 
 }  // namespace
