@@ -229,17 +229,19 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     n = runs[0].depth()
     half = max(1, n // 2)
     lines.append(f"### Choosing the default: {title}, `{folder}`, validation split\n")
-    lines.append("Each LPA variant (docs/method.md) over the same seeds; the default is chosen on these "
-                 "validation numbers only.\n")
+    lines.append("Each LPA variant (docs/method.md) over the same seeds, and the shipped recipe (the "
+                 f"`lpa` arm of `{name}`) for reference; the default is chosen on these validation numbers only.\n")
     header = ["variant", f"val depth N vs E2E ({'geo-mean ratio' if lower else 'points'})",
               "rises > 2% (val)" if lower else "rises > 0.1 pt (val)", f"val depth {half} vs E2E depth N"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
     best = None
-    for arm in arms:
+    shipped = "lpa (shipped)"
+    for arm in [shipped] + arms:
         gaps, halves, rise = [], [], 0
         for fn in functions:
-            v, ref = by.get((fn, arm), []), e2e.get((fn, "e2e"), [])
+            v = e2e.get((fn, "lpa"), []) if arm == shipped else by.get((fn, arm), [])
+            ref = e2e.get((fn, "e2e"), [])
             if not v or not ref:
                 continue
             vn, rn = mean_std(at(v, "val", metric, n))[0], mean_std(at(ref, "val", metric, n))[0]
@@ -332,7 +334,11 @@ def main():
                 "numbers say whether the pipeline works and how the arms order, not what full "
                 "training reaches. " if a.quick else "") +
              "Mean ± sample standard deviation over seeds.", ""]
-    figures_dir = os.path.join(os.path.dirname(a.out), "figures" + ("_quick" if a.quick else ""))
+    # results.md / results_quick.md keep figures/ and figures_quick/; any other file (a pass over
+    # some workloads, --out) gets its own folder, so it never overwrites their figures.
+    stem = os.path.splitext(os.path.basename(a.out))[0]
+    figures = "figures" + ("_quick" if a.quick else "") if stem in ("results", "results_quick") else "figures_" + stem
+    figures_dir = os.path.join(os.path.dirname(a.out), figures)
     for name in WORKLOADS:
         runs = load_runs(os.path.join(a.root, name))
         if not runs:

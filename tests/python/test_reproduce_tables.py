@@ -20,8 +20,8 @@ SCRIPT = os.path.join(HERE, "..", "..", "scripts", "reproduce_tables.py")
 DEPTH = 4
 
 
-def write_run(lpa, root, task, arm, seed, depth, mse_by_depth, elapsed, val_scale=1.0):
-    d = os.path.join(root, "surfaces", f"task_{task:03d}")
+def write_run(lpa, root, task, arm, seed, depth, mse_by_depth, elapsed, val_scale=1.0, sweep="surfaces"):
+    d = os.path.join(root, sweep, f"task_{task:03d}")
     os.makedirs(d)
     sets = [f"experiment.name={arm}", f"train.seed={seed}", f"model.depth={depth}", "train.steps=10"]
     if arm.startswith("e2e"):
@@ -67,6 +67,11 @@ def main():
             write_run(a.lpa, root, task, "e2e_d1", seed, 1, [0.3 + 0.1 * seed], 5.0)
             write_run(a.lpa, root, task + 1, "e2e_d2", seed, 2, [0.5, 0.1], 10.0)
             task += 2
+        # A variant sweep: its table sets each arm's validation depth N against E2E's, the shipped
+        # recipe (the workload's lpa arm) first. Validation rows are the test rows x val_scale.
+        for seed in (0, 1):
+            write_run(a.lpa, root, 100 + seed, "final_weight_9", seed, DEPTH, [0.5, 0.4, 0.2, 0.015], 30.0,
+                      val_scale=2.0, sweep="surfaces_variants")
         with open(os.path.join(root, "timings.csv"), "w") as f:  # two passes of one sweep, one variant sweep
             f.write("sweep,tasks,jobs,seconds,finished\nsurfaces,6,2,90,t\nsurfaces,6,2,30,t\n"
                     "surfaces_variants,4,2,60,t\n")
@@ -100,6 +105,10 @@ def main():
         check("The workloads' sweeps: **2.0 min**; the variant sweeps: 1.0 min." in text,
               "workloads and variants totalled apart:\n" + text)
         check("Not in this file" not in text, "every sweep folder here has its time:\n" + text)
+        # val depth N: shipped lpa 0.03 (its val rows = test rows), final_weight_9 0.03 (0.015 x 2),
+        # E2E 0.015: both 2.00x; depth 2 against E2E's N: lpa 0.225 / 0.015, variant 0.8 / 0.015.
+        check("| lpa (shipped) | 2.00× | 0 | 15.00× |" in text, "the shipped recipe's variant row:\n" + text)
+        check("| final_weight_9 | 2.00× | 0 | 53.33× |" in text, "a variant's row:\n" + text)
     print("ok")
 
 
