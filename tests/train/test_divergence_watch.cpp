@@ -32,7 +32,7 @@ TEST_CASE("divergence watch: the first bad step of those recorded, its lr, loss 
   CHECK(d->step == 3);
   CHECK(d->lr == 0.3);
   CHECK(std::isnan(d->loss));
-  CHECK(d->depths == std::vector<int64_t>{1, 2, 3});
+  CHECK((d->depths == std::vector<int64_t>{1, 2, 3}));
   REQUIRE(d->per_depth.size(0) == 3);
   CHECK(d->per_depth[0].item<double>() == 1.0);
   CHECK(std::isinf(d->per_depth[1].item<double>()));
@@ -59,7 +59,7 @@ TEST_CASE("divergence watch: a step that computed some exits names the first bad
   w.record(7, 0.1, scalar(kInf), {}, {3}, values({kInf}));
   auto d = w.check();
   REQUIRE(d);
-  CHECK(d->depths == std::vector<int64_t>{4});
+  CHECK((d->depths == std::vector<int64_t>{4}));
   CHECK(std::isnan(d->per_depth[0].item<double>()));  // not computed: NaN in the log row
   CHECK(std::isinf(d->per_depth[3].item<double>()));
   CHECK(divergence_message(*d) == "loss is inf at step 7, first at depth 4 of the exits that step computed (4)" + kAdvice);
