@@ -1,3 +1,4 @@
+#include "lpa/train/stream_seed.h"
 #include "lpa/objectives/objective.h"
 
 #include <cmath>
@@ -67,9 +68,7 @@ ForwardOptions Objective::training_forward(DepthwiseModel& m, int64_t step) cons
   o.layer_drop = cfg_.loss.layer_drop;
   o.layer_drop_exponential = cfg_.loss.layer_drop_shape == "exponential";
   // A different stream per (seed, step), the same on every rank and after a resume.
-  const uint64_t mixed = static_cast<uint64_t>(cfg_.train.seed) * 0x9E3779B97F4A7C15ULL +
-                         static_cast<uint64_t>(step) * 0xBF58476D1CE4E5B9ULL + 0x94D049BB133111EBULL;
-  o.layer_drop_seed = static_cast<int64_t>(mixed >> 1);
+  o.layer_drop_seed = static_cast<int64_t>(stream_seed(cfg_.train.seed, step, kLayerDropStream));
   if (cfg_.train.activation_checkpointing)
     o.run_block = [&m](int64_t l, const torch::Tensor& h) { return checkpointed_block(m, l, h); };
   return o;

@@ -5,6 +5,14 @@
 #include <sstream>
 
 namespace lpa {
+namespace {
+
+std::vector<double> values_of(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kCPU, torch::kDouble).contiguous();
+  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+}  // namespace
 
 void DivergenceWatch::record(int64_t step, double lr, const torch::Tensor& loss, const torch::Tensor& per_depth,
                              const std::vector<int64_t>& exits, const torch::Tensor& exit_losses) {
@@ -27,19 +35,18 @@ std::optional<Divergence> DivergenceWatch::check() {
   d.step = bad.step;
   d.lr = bad.lr;
   d.loss = bad.loss.to(torch::kCPU, torch::kDouble).item<double>();
-  d.per_depth = torch::full({depth_}, std::numeric_limits<double>::quiet_NaN(), torch::kDouble);
+  d.per_depth.assign(static_cast<size_t>(depth_), std::numeric_limits<double>::quiet_NaN());
   if (bad.per_depth.defined()) {
     // A step that logs computes every exit it can (sequential: none past its stage, left NaN).
-    d.per_depth = bad.per_depth.to(torch::kCPU, torch::kDouble).contiguous();
+    d.per_depth = values_of(bad.per_depth);
     for (int64_t l = 0; l < depth_; ++l) d.depths.push_back(l + 1);
   } else if (bad.exit_losses.defined()) {
-    auto computed = bad.exit_losses.to(torch::kCPU, torch::kDouble).contiguous();
+    const std::vector<double> computed = values_of(bad.exit_losses);
     for (size_t i = 0; i < bad.exits.size(); ++i) {
-      d.per_depth[bad.exits[i]] = computed[static_cast<int64_t>(i)];
+      d.per_depth[static_cast<size_t>(bad.exits[i])] = computed[i];
       d.depths.push_back(bad.exits[i] + 1);
     }
   }
-  for (int64_t l : d.depths) d.losses.push_back(d.per_depth[l - 1].item<double>());
   return d;
 }
 
@@ -48,7 +55,7 @@ std::string divergence_message(const Divergence& d) {
   m << "loss is " << d.loss << " at step " << d.step;
   size_t bad = d.depths.size();
   for (size_t i = 0; i < d.depths.size() && bad == d.depths.size(); ++i)
-    if (!std::isfinite(d.losses[i])) bad = i;
+    if (!std::isfinite(d.per_depth[static_cast<size_t>(d.depths[i] - 1)])) bad = i;
   const bool contiguous = !d.depths.empty() && d.depths.back() == static_cast<int64_t>(d.depths.size());
   if (bad < d.depths.size()) {
     const int64_t l = d.depths[bad];

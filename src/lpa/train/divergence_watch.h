@@ -12,15 +12,14 @@
 
 namespace lpa {
 
-// What the first bad step recorded: the step (1-based), its learning rate and loss, the depths
-// whose exits it computed with their losses, and ℓ at every depth for its train_log.csv row
-// (float64 on the CPU, NaN where the step did not compute that exit).
+// What the first bad step recorded: the step (1-based), its learning rate and loss, ℓ at every
+// depth (per_depth[l - 1]; NaN where the step did not compute that exit, as its train_log.csv
+// row shows it) and the depths whose exits it did compute.
 struct Divergence {
   int64_t step = 0;
   double lr = 0, loss = 0;
+  std::vector<double> per_depth;
   std::vector<int64_t> depths;  // 1-based, ascending
-  std::vector<double> losses;
-  torch::Tensor per_depth;
 };
 
 class DivergenceWatch {

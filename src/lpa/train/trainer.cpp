@@ -14,6 +14,7 @@
 #include "lpa/train/optimizer.h"
 #include "lpa/train/resume_logs.h"
 #include "lpa/train/signals.h"
+#include "lpa/train/stream_seed.h"
 
 namespace lpa {
 
@@ -23,16 +24,6 @@ static std::vector<std::string> train_log_header(int64_t depth) {
   h.emplace_back("samples_per_s");
   h.emplace_back("elapsed_s");
   return h;
-}
-
-// Data parallel: each rank's own random stream for dropout and augmentation, a function of
-// (seed, rank, step) so a resumed run draws what the uninterrupted one would have.
-static uint64_t rank_step_seed(int64_t seed, int64_t rank, int64_t step) {
-  uint64_t z = static_cast<uint64_t>(seed) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(rank) * 0xD1B54A32D192ED03ULL +
-               static_cast<uint64_t>(step) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return (z ^ (z >> 31)) >> 1;
 }
 
 Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, ModelPtr model,
@@ -177,13 +168,9 @@ void Trainer::check_divergence() {
   // The step that went bad is the last row of train_log.csv, its non-finite depths visible
   // (one process only: with several, the row's all-reduce could wait on a rank that did not).
   if (par_.world_size == 1 && log_) {
-    std::vector<std::string> row = {std::to_string(d->step), std::to_string(sampler_->epoch()), csv_number(d->lr),
-                                    csv_number(d->loss)};
-    for (int64_t l = 0; l < d->per_depth.size(0); ++l) row.push_back(csv_number(d->per_depth[l].item<double>()));
-    row.emplace_back("0");
-    row.push_back(csv_number(elapsed_before_ +
-                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()));
-    log_->row(row);
+    std::vector<double> losses = {d->loss};
+    losses.insert(losses.end(), d->per_depth.begin(), d->per_depth.end());
+    write_log_row(d->step, d->lr, losses, 0, std::chrono::steady_clock::now());
   }
   progress_->finish();
   throw TrainingDiverged(divergence_message(*d));
@@ -226,8 +213,9 @@ void Trainer::run(int64_t stop_at) {
 }
 
 void Trainer::train_step() {
+  // Data parallel: each rank's own stream for dropout and augmentation.
   if (par_.world_size > 1)
-    torch::manual_seed(rank_step_seed(cfg_.train.seed, par_.rank, step_));
+    torch::manual_seed(stream_seed(cfg_.train.seed, step_, kRankStreams + static_cast<uint64_t>(par_.rank)));
   objective_->begin_step(*model_, step_, total_steps_);
   prepare_gradient_sync();
   torch::Tensor idx = sampler_->next();
@@ -266,18 +254,28 @@ void Trainer::train_step() {
   samples_since_log_ += b.x.size(0) * par_.world_size;
   if (!logs) return;
   check_divergence();
-  last_loss_ = out.total.item<double>();
-  log_row(out, lr);
+  log_row(out.total.item<double>(), out, lr);
 }
 
-void Trainer::log_row(const LossOutput& out, double lr) {
+void Trainer::write_log_row(int64_t step, double lr, const std::vector<double>& losses, double sps,
+                            std::chrono::steady_clock::time_point now) {
+  const double elapsed = elapsed_before_ + std::chrono::duration<double>(now - start_).count();
+  std::vector<std::string> row = {std::to_string(step), std::to_string(sampler_->epoch()), csv_number(lr),
+                                  csv_number(losses[0])};
+  for (size_t l = 1; l < losses.size(); ++l) row.push_back(csv_number(losses[l]));
+  row.push_back(csv_number(sps));
+  row.push_back(csv_number(elapsed));
+  log_->row(row);
+}
+
+void Trainer::log_row(double loss, const LossOutput& out, double lr) {
   auto now = std::chrono::steady_clock::now();
   const double dt = std::chrono::duration<double>(now - last_log_).count();
   const double sps = dt > 0 ? samples_since_log_ / dt : 0;
   samples_since_log_ = 0;
   last_log_ = now;
   // Losses of the global batch: each rank's mean over an equal share, averaged over ranks.
-  std::vector<double> losses = {last_loss_};
+  std::vector<double> losses = {loss};
   auto per_depth = out.per_depth.to(torch::kCPU, torch::kDouble).contiguous();
   for (int64_t l = 0; l < per_depth.size(0); ++l) losses.push_back(per_depth[l].item<double>());
   if (par_.sum_across_ranks) {
@@ -286,13 +284,7 @@ void Trainer::log_row(const LossOutput& out, double lr) {
   }
   progress_->update(step_, losses[0], lr, sps);
   if (!log_) return;
-  const double elapsed = elapsed_before_ + std::chrono::duration<double>(now - start_).count();
-  std::vector<std::string> row = {std::to_string(step_), std::to_string(sampler_->epoch()),
-                                  csv_number(lr), csv_number(losses[0])};
-  for (size_t l = 1; l < losses.size(); ++l) row.push_back(csv_number(losses[l]));
-  row.push_back(csv_number(sps));
-  row.push_back(csv_number(elapsed));
-  log_->row(row);
+  write_log_row(step_, lr, losses, sps, now);
   if (!events_) return;
   std::vector<std::pair<std::string, double>> scalars = {{"train/loss", losses[0]}};
   for (size_t l = 1; l < losses.size(); ++l) scalars.emplace_back("train/loss_d" + std::to_string(l), losses[l]);

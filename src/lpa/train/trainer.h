@@ -60,7 +60,9 @@ class Trainer {
 
  private:
   void train_step();
-  void log_row(const LossOutput& out, double lr);
+  void log_row(double loss, const LossOutput& out, double lr);  // rank 0 writes; all ranks reduce
+  void write_log_row(int64_t step, double lr, const std::vector<double>& losses, double sps,
+                     std::chrono::steady_clock::time_point now);
   void evaluate_curves();
   void handle_signal(int sig);
   int agreed_stop_signal();
@@ -91,7 +93,6 @@ class Trainer {
   int64_t samples_since_log_ = 0;
   std::chrono::steady_clock::time_point start_, last_log_;
   double elapsed_before_ = 0;  // seconds trained before a resume
-  double last_loss_ = 0;
 };
 
 }  // namespace lpa
