@@ -20,9 +20,10 @@ TEST_CASE("resume check: the same computation passes, placement warns, launch ke
   CHECK(same.refused.empty());
   CHECK(same.moved.empty());
   CHECK(same.extension.empty());
-  auto moved = check_resume(tiny(), tiny({"train.threads=4", "train.device=auto"}));
+  auto moved = check_resume(tiny(), tiny({"train.threads=4", "train.device=auto", "train.cuda_graph=true"}));
   CHECK(moved.refused.empty());
-  CHECK(moved.moved == std::vector<std::string>{"train.device cpu -> auto", "train.threads 1 -> 4"});
+  CHECK(moved.moved == std::vector<std::string>{"train.device cpu -> auto", "train.threads 1 -> 4",
+                                                "train.cuda_graph false -> true"});
   auto launch = check_resume(tiny(), tiny({"train.requeue=true", "train.dist_backend=gloo", "output.tensorboard=false",
                                            "experiment.notes=again", "output.root=elsewhere"}));
   CHECK(launch.refused.empty());

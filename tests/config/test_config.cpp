@@ -145,3 +145,26 @@ TEST_CASE("config: every shipped config loads (no key in them is refused)") {
   }
   CHECK(n >= 12);
 }
+
+TEST_CASE("config: train.cuda_graph refuses every option that changes the step or reads the host inside it") {
+  const std::string base = "train:\n  cuda_graph: true\n";
+  CHECK_NOTHROW(parse_config(base + "loss:\n  weights: linear\n  final_weight: 3\n  distill_alpha: 0.5\n", "g.yaml"));
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"loss:\n  mode: sequential\n", "not with loss.mode: sequential"},
+      {"loss:\n  weights: adaptive\n", "not with loss.weights: adaptive"},
+      {"loss:\n  weights: sdn\n", "not with loss.weights: sdn"},
+      {"loss:\n  aux_ramp: 0.5\n", "not with loss.aux_ramp"},
+      {"loss:\n  layer_drop: 0.1\n", "not with loss.layer_drop"},
+      {"loss:\n  curriculum: gradual\n", "not with loss.curriculum: gradual"},
+      {"loss:\n  e2e_fraction: 0.5\n", "not with loss.e2e_fraction"},
+      {"train:\n  precision: fp16\n", "not with train.precision: fp16"},
+      {"train:\n  activation_checkpointing: true\n", "not with train.activation_checkpointing"},
+  };
+  for (const auto& [yaml, message] : refused) {
+    INFO(yaml);
+    // The same options without cuda_graph are fine.
+    CHECK_NOTHROW(parse_config(yaml, "g.yaml"));
+    CHECK_THROWS_WITH(parse_config("train:\n  cuda_graph: true\n" + (yaml.rfind("train:", 0) == 0 ? yaml.substr(7) : yaml), "g.yaml"),
+                      Catch::Contains("g.yaml:2: train.cuda_graph: " + message));
+  }
+}

@@ -16,7 +16,7 @@ const std::set<std::string>& launch_keys() {
 }
 
 const std::set<std::string>& placement_keys() {
-  static const std::set<std::string> k = {"train.threads", "train.device", "data.device_cache_mb"};
+  static const std::set<std::string> k = {"train.threads", "train.device", "data.device_cache_mb", "train.cuda_graph"};
   return k;
 }
 

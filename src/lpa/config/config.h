@@ -118,6 +118,7 @@ struct TrainSection {
   double loss_scale = 65536.0;        // fp16: initial dynamic loss scale
   int64_t loss_scale_window = 2000;   // fp16: good steps before the scale grows
   bool activation_checkpointing = false;  // recompute each block in backward instead of storing it
+  bool cuda_graph = false;            // CUDA: capture the whole step once, replay it (train/graphed_step.h)
   int64_t log_every = 50;
   int64_t checkpoint_every = 0;       // steps; 0 = at each eval and at the end
   int64_t keep_checkpoints = 2;

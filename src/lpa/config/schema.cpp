@@ -372,6 +372,9 @@ std::vector<ConfigKey> build_schema() {
       bool_key<T>("train.activation_checkpointing", tr, &T::activation_checkpointing,
                   "recompute each block's activations in backward instead of keeping them "
                   "(less memory, about one more forward per step)"),
+      bool_key<T>("train.cuda_graph", tr, &T::cuda_graph,
+                  "CUDA: capture the whole training step (forward, every exit, backward, optimiser) as a CUDA "
+                  "graph once and replay it: one launch per step for small, launch-bound models"),
       bool_key<T>("train.deterministic", tr, &T::deterministic,
                   "deterministic algorithms only (CUDA: cuDNN benchmark off, deterministic cuBLAS): bit for bit "
                   "on a GPU too, slower"),

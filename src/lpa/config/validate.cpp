@@ -7,6 +7,29 @@
 #include "lpa/errors.h"
 
 namespace lpa {
+namespace {
+
+// A captured step replays the same kernels on the same memory: options that change the step's
+// computation from one step to the next, or read a value back to the host inside it, cannot be
+// captured. Each is named with what to change.
+void validate_cuda_graph(const ExperimentConfig& c) {
+  auto refuse = [&](const std::string& key, const std::string& why) {
+    throw UserError(c.where("train.cuda_graph") + ": not with " + key + " (" + why + ")");
+  };
+  const LossSection& l = c.loss;
+  if (l.mode == "sequential") refuse("loss.mode: sequential", "each stage trains other blocks");
+  if (l.weights == "adaptive") refuse("loss.weights: adaptive", "its averages are read on the host every step");
+  if (l.weights == "sdn") refuse("loss.weights: sdn", "the weights change every step");
+  if (l.aux_ramp > 0) refuse("loss.aux_ramp", "the weights change every step");
+  if (l.layer_drop > 0) refuse("loss.layer_drop", "each step skips other blocks");
+  if (l.curriculum != "none") refuse("loss.curriculum: " + l.curriculum, "each step trains other exits");
+  if (l.e2e_fraction > 0) refuse("loss.e2e_fraction", "the objective changes mid-run");
+  if (c.train.precision == "fp16")
+    refuse("train.precision: fp16", "skipping an overflowed step is decided on the host; use bf16");
+  if (c.train.activation_checkpointing) refuse("train.activation_checkpointing", "use one or the other");
+}
+
+}  // namespace
 
 void validate_config(const ExperimentConfig& c) {
   auto fail = [&](const std::string& key, const std::string& msg) {
@@ -66,6 +89,7 @@ void validate_config(const ExperimentConfig& c) {
   }
   if (c.train.schedule == "cosine" && c.train.min_lr > c.train.lr)
     fail("train.min_lr", "must not exceed train.lr");
+  if (c.train.cuda_graph) validate_cuda_graph(c);
   if (c.experiment.name.empty() || c.experiment.name.find('/') != std::string::npos)
     fail("experiment.name", "must be a non-empty name without '/'");
   refuse_ignored_keys(c);

@@ -57,6 +57,15 @@ Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, Model
       spdlog::info("data: {:.1f} MiB of samples stay on the host (data.device_cache_mb {}): batches copied from pinned memory",
                    mib, cfg_.data.device_cache_mb);
   }
+  if (cfg_.train.cuda_graph) {
+    if (std::string why = cuda_graph_unsupported(device_); !why.empty())
+      throw UserError(cfg_.where("train.cuda_graph") + ": " + why);
+    if (par_.world_size > 1)
+      throw UserError(cfg_.where("train.cuda_graph") + ": not with data-parallel training (" +
+                      std::to_string(par_.world_size) + " processes); one process per GPU replays eagerly launched all-reduces");
+    graphs_ = std::make_unique<GraphedStep>(device_);
+    graph_optimizer_ = std::make_unique<CapturableOptimizer>(*optimizer_, device_);
+  }
   const int64_t per_epoch = std::max<int64_t>(1, sampler_->batches_per_epoch());
   total_steps_ = cfg_.train.steps > 0 ? cfg_.train.steps : cfg_.train.epochs * per_epoch;
   eval_every_ = cfg_.eval.every > 0 ? cfg_.eval.every : per_epoch;
@@ -228,16 +237,25 @@ void Trainer::train_step() {
   const Batch b = to_device(data_->get(Split::train, idx, cfg_.data.augment), device_);
   const double lr = learning_rate_in_window(cfg_.train, step_, objective_->schedule_window(step_, total_steps_));
   set_learning_rate(*optimizer_, lr);
-  clear_gradients(*optimizer_);
   const bool logs = (step_ + 1) % cfg_.train.log_every == 0 || step_ + 1 == total_steps_;
   objective_->set_logging(logs);
+  const LossOutput out = graphs_ ? graphed_step(b, lr, logs) : eager_step(b);
+  // No read of the loss here: the watch keeps it until the next check (the next step that logs).
+  watch_.record(step_ + 1, lr, out.total, out.per_depth, out.computed_exits, out.computed_losses);
+  ++step_;
+  samples_since_log_ += b.x.size(0) * par_.world_size;
+  if (!logs) return;
+  check_divergence();
+  log_row(out.total.item<double>(), out, lr);
+}
+
+LossOutput Trainer::eager_step(const Batch& b) {
+  clear_gradients(*optimizer_);
   LossOutput out;
   {
     AutocastGuard autocast(precision_, device_);  // the forward pass; backward follows its casts
     out = objective_->compute(*model_, b, step_, total_steps_);
   }
-  // No read of the loss here: the watch keeps it until the next check (the next step that logs).
-  watch_.record(step_ + 1, lr, out.total, out.per_depth, out.computed_exits, out.computed_losses);
   torch::Tensor scaled = scaler_->scale(out.total);
   if (grad_sync_) grad_sync_->before_backward(scaled);
   scaled.backward();
@@ -250,11 +268,33 @@ void Trainer::train_step() {
     spdlog::debug("step {}: fp16 gradients overflowed, step skipped; loss scale now {}", step_ + 1,
                   scaler_->current_scale());
   }
-  ++step_;
-  samples_since_log_ += b.x.size(0) * par_.world_size;
-  if (!logs) return;
-  check_divergence();
-  log_row(out.total.item<double>(), out, lr);
+  return out;
+}
+
+LossOutput Trainer::graphed_step(const Batch& b, double lr, bool logs) {
+  const int kind = logs ? 1 : 0;
+  if (!graphs_->ready(kind, b)) {
+    if (eager_kinds_.insert(kind).second) return eager_step(b);
+    clear_gradients(*optimizer_);  // backward then allocates the gradients in the graph's memory
+    graphs_->capture(kind, b, [&](const Batch& inputs) {
+      LossOutput out;
+      {
+        AutocastGuard autocast(precision_, device_);
+        out = objective_->compute(*model_, inputs, step_, total_steps_);
+      }
+      out.total.backward();
+      graph_params_[kind] = trainable_parameters();
+      if (cfg_.train.grad_clip > 0) clip_gradient_norm(graph_params_[kind], cfg_.train.grad_clip);
+      graph_optimizer_->update(graph_params_[kind]);
+      return out;
+    });
+    spdlog::info("cuda_graph: captured the {} step at step {}", logs ? "logging" : "training", step_ + 1);
+  }
+  const auto& params = graph_params_.at(kind);
+  graph_optimizer_->prepare(lr, params);
+  LossOutput out = graphs_->replay(kind, b);
+  graph_optimizer_->finish(params);
+  return out;
 }
 
 void Trainer::write_log_row(int64_t step, double lr, const std::vector<double>& losses, double sps,

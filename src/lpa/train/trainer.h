@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "lpa/config/config.h"
 #include "lpa/data/batch_sampler.h"
@@ -15,8 +17,10 @@
 #include "lpa/io/tfevents.h"
 #include "lpa/models/depthwise_model.h"
 #include "lpa/objectives/objective.h"
+#include "lpa/train/capturable_optimizer.h"
 #include "lpa/train/divergence_watch.h"
 #include "lpa/train/gradient_sync.h"
+#include "lpa/train/graphed_step.h"
 #include "lpa/train/precision.h"
 #include "lpa/train/progress.h"
 
@@ -60,6 +64,10 @@ class Trainer {
 
  private:
   void train_step();
+  LossOutput eager_step(const Batch& b);
+  // train.cuda_graph: the step of kind `logs` replayed from its graph (captured on its second
+  // occurrence; its first runs eagerly, creating the optimiser state and warming up the libraries).
+  LossOutput graphed_step(const Batch& b, double lr, bool logs);
   void log_row(double loss, const LossOutput& out, double lr);  // rank 0 writes; all ranks reduce
   void write_log_row(int64_t step, double lr, const std::vector<double>& losses, double sps,
                      std::chrono::steady_clock::time_point now);
@@ -87,6 +95,10 @@ class Trainer {
   std::unique_ptr<GradientSync> grad_sync_;  // data parallel: for grad_sync_params_
   std::vector<torch::Tensor> grad_sync_params_;
   DivergenceWatch watch_;
+  std::unique_ptr<GraphedStep> graphs_;                // train.cuda_graph
+  std::unique_ptr<CapturableOptimizer> graph_optimizer_;
+  std::map<int, std::vector<torch::Tensor>> graph_params_;  // what each graph's update trains
+  std::set<int> eager_kinds_;                             // kinds of step already run eagerly
   std::unique_ptr<LossScaler> scaler_;  // fp16: dynamic loss scaling (disabled otherwise)
   int64_t skipped_steps_ = 0;           // fp16 steps whose gradients overflowed
   int64_t step_ = 0, total_steps_ = 0, eval_every_ = 0;
