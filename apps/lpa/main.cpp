@@ -73,6 +73,7 @@ int dispatch(int argc, char** argv) {
   pr->add_option("--depth", pred.depth, "run: the deepest exit (default the full depth)");
   pr->add_option("--batch-size", pred.batch_size, "samples per batch (default 256)");
   pr->add_option("--device", pred.device, "override the run's device (cpu for --model)");
+  pr->add_flag("--cuda-graph", pred.cuda_graph, "CUDA: replay the forward from a CUDA graph (--run, no early exit)");
   add_exit_flags(pr, pred.exit);
 
   lpa::cli::BenchOptions bench;
@@ -87,6 +88,7 @@ int dispatch(int argc, char** argv) {
   b->add_option("--runs", bench.runs, "timed batch-1 runs per depth");
   b->add_option("--warmup", bench.warmup, "untimed runs first");
   b->add_option("--threads", bench.threads, "CPU threads (default: the config's train.threads)");
+  b->add_flag("--cuda-graph", bench.cuda_graph, "CUDA: each depth's forward captured once as a CUDA graph, replayed");
   add_exit_flags(b, bench.exit);
   b->add_flag("--speculative", bench.speculative, "language models: self-speculative decoding, draft depth x tokens");
   b->add_option("--draft-depths", bench.draft_depths, "speculative: draft depths (default 1..N-1)");

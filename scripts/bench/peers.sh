@@ -3,7 +3,7 @@
 # LibTorch (Debian's python3-torch, the build lpa links), E2E and LPA, in alternating runs.
 #   scripts/bench/peers.sh [--only mlp,mlp_small,resnet20,gpt] [--pairs 5] [--steps S]
 #                          [--threads 2] [--device cpu] [--precision fp32|tf32|bf16]
-#                          [--e2e-heads last|all] [--csv FILE]
+#                          [--e2e-heads last|all] [--lpa-set KEY=VALUE]... [--csv FILE]
 #   LPA=path/to/lpa scripts/bench/peers.sh ...        (default build/lpa)
 # Workloads (configs/bench/): mlp = residual MLP 16x256, batch 1024, Adam (peers_mlp.yaml);
 # mlp_small = 8x64, batch 128 (peers_mlp_small.yaml); resnet20 = CIFAR ResNet-20, batch 128,
@@ -23,6 +23,8 @@
 # --e2e-heads: the Python E2E step runs only the deepest head (`last`, a plain E2E script) or
 # every head (`all`: what lpa's E2E step does on steps that log; on every step before issue 11's
 # lean step).
+# --lpa-set: an extra config override for lpa's side only (repeatable), e.g.
+# train.cuda_graph=true: the same model and steps, replayed from CUDA graphs.
 # Before reporting, every pair's parameter count at every depth is compared (lpa's per_depth.csv
 # against the Python model's): a difference stops the script (exit 1).
 set -euo pipefail
@@ -41,6 +43,7 @@ positive_int() { [[ $2 =~ ^[1-9][0-9]*$ ]] || usage_error "$1: expected a positi
 
 only=$(IFS=,; echo "${workloads[*]}")
 pairs=5 steps="" threads=2 device=cpu precision=fp32 e2e_heads=last csv_out=""
+lpa_sets=()
 while [ $# -gt 0 ]; do
   if [[ $1 == --*=* ]]; then set -- "${1%%=*}" "${1#*=}" "${@:2}"; fi
   if [[ $1 =~ ^(-h|--help)$ ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; fi
@@ -54,7 +57,9 @@ while [ $# -gt 0 ]; do
     --precision) precision=$2 ;;
     --e2e-heads) e2e_heads=$2 ;;
     --csv) csv_out=$2 ;;
-    *) usage_error "unknown option '$1' (options: --only --pairs --steps --threads --device --precision --e2e-heads --csv)" ;;
+    --lpa-set) [[ $2 =~ ^[a-z_]+\.[a-z_0-9]+=.+$ ]] || usage_error "--lpa-set: expected section.key=value, got '$2'"
+      lpa_sets+=(--set "$2") ;;
+    *) usage_error "unknown option '$1' (options: --only --pairs --steps --threads --device --precision --e2e-heads --lpa-set --csv)" ;;
   esac
   shift 2
 done
@@ -106,7 +111,7 @@ field() { sed -n "s/^$1 //p" <<<"$2"; }
 
 run_lpa() {
   local run=$tmp/runs/$1_$2_$3
-  if ! "$lpa" train --config "${config[$1]}" --run-dir "$run" "${sets[@]}" >"$run.log" 2>&1; then
+  if ! "$lpa" train --config "${config[$1]}" --run-dir "$run" "${sets[@]}" ${lpa_sets[@]+"${lpa_sets[@]}"} >"$run.log" 2>&1; then
     tail -n 20 "$run.log" >&2
     echo "peers.sh: lpa train failed on $1 $2 (log above)" >&2
     exit 1
@@ -145,7 +150,7 @@ done
 step_list=$(for w in "${chosen[@]}"; do printf '%s=%s,' "$w" "${steps:-${default_steps[$w]}}"; done)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 torch_version=$($py -c 'import torch; print(torch.__version__)')
-echo "lpa ($lpa) vs PyTorch $torch_version Python, $device, $precision, $threads thread(s), $pairs pair(s)," \
+echo "lpa ($lpa${lpa_sets[*]+ ${lpa_sets[*]}}) vs PyTorch $torch_version Python, $device, $precision, $threads thread(s), $pairs pair(s)," \
   "$cpu, load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 report=(--threads "$threads" --steps "${step_list%,}" --e2e-heads "$e2e_heads")
 [ -z "$csv_out" ] || report+=(--csv "$csv_out")

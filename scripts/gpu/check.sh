@@ -118,6 +118,27 @@ if [ "$(left)" -gt 280 ]; then
   done
 fi
 
+if [ "$(left)" -gt 200 ]; then
+  section "CUDA graphs (train.cuda_graph): lpa eager, lpa replayed, PyTorch eager; mlp and mlp_small (ratios)"
+  for g in false true; do
+    LPA=build-gpu/lpa PYTHON="$(command -v python3)" timeout 70 scripts/bench/peers.sh --device cuda --pairs 1 \
+      --only mlp,mlp_small --lpa-set train.cuda_graph=$g --csv "$OUT/peers_cuda_graph_$g.csv" 2>&1 | tail -6
+  done
+  echo "-- surface MLP (configs/surface.yaml), 2000 steps, eager then replayed: samples/s and test MSE"
+  for g in false true; do
+    timeout 45 build-gpu/lpa train --config configs/surface.yaml --set train.device=cuda --set train.cuda_graph=$g \
+      --set train.steps=2000 --set train.log_every=500 --set eval.every=100000 --run-dir /tmp/runs/graph_$g 2>&1 |
+      grep -E "cuda_graph|error" | head -3
+    echo "cuda_graph=$g: samples/s $(tail -1 /tmp/runs/graph_$g/train_log.csv | awk -F, '{print $(NF-1)}')," \
+      "test d16 $(grep -E '^(test,)?16,' /tmp/runs/graph_$g/per_depth.csv | head -1)"
+  done
+  echo "-- lpa bench at batch 1 and 256, eager then --cuda-graph (surface run)"
+  for flag in "" --cuda-graph; do
+    timeout 30 build-gpu/lpa bench --run /tmp/runs/graph_false --device cuda --depths 4,8,16 --runs 100 $flag \
+      -o "$OUT/latency_surface${flag}.csv" 2>&1 | tail -5
+  done
+fi
+
 section "per-depth latency on the GPU"
 for r in /tmp/runs/*/; do
   [ -f "$r/config.yaml" ] && timeout 30 build-gpu/lpa bench --run "$r" --device cuda 2>&1 | tail -20

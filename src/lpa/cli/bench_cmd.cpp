@@ -14,6 +14,7 @@
 #include "lpa/eval/latency.h"
 #include "lpa/io/csv_writer.h"
 #include "lpa/io/files.h"
+#include "lpa/train/cuda_graph.h"
 #include "lpa/train/device.h"
 
 namespace lpa::cli {
@@ -21,6 +22,8 @@ namespace lpa::cli {
 int run_bench(const BenchOptions& o) {
   if (!o.exit.criterion.empty() && o.speculative)
     throw UserError("bench: --early-exit (classifiers) and --speculative (language models) are separate benchmarks");
+  if (o.cuda_graph && (!o.exit.criterion.empty() || o.speculative))
+    throw UserError("bench: --cuda-graph times fixed shapes; early exit and speculative decoding change them per step");
   if (!o.exit.criterion.empty()) return run_bench_early_exit(o);
   if (o.speculative) return run_bench_speculative(o);
   check_exit_rule_options(o.exit, "bench");
@@ -47,6 +50,8 @@ int run_bench(const BenchOptions& o) {
     model->to(device);
     if (output.empty()) output = "latency.csv";
   }
+  if (o.cuda_graph)
+    if (std::string why = cuda_graph_unsupported(device); !why.empty()) throw UserError("bench --cuda-graph: " + why);
   const int64_t threads = configure_threads(o.threads > 0 ? o.threads : cfg.train.threads);
   const auto depths = parse_depth_spec(o.depths, model->depth());
   // Real inputs: the first test samples (repeated if the split is smaller than the batch).
@@ -57,6 +62,7 @@ int run_bench(const BenchOptions& o) {
   lo.runs = o.runs;
   lo.warmup = o.warmup;
   lo.device = device;
+  lo.cuda_graph = o.cuda_graph;
   auto rows = measure_latency(*model, one.x, many.x, depths, lo);
 
   CsvWriter csv(output, {"depth", "batch", "median_ms", "p90_ms", "samples_per_s", "mflops_per_sample"});
@@ -64,7 +70,8 @@ int run_bench(const BenchOptions& o) {
     csv.row({std::to_string(r.depth), std::to_string(r.batch), csv_number(r.median_ms), csv_number(r.p90_ms),
              csv_number(r.samples_per_s), csv_number(r.mflops_per_sample)});
 
-  std::cout << "device: " << device.str() << (device.is_cpu() ? ", threads: " + std::to_string(threads) : "")
+  std::cout << (o.cuda_graph ? "CUDA graphs: each depth's forward captured once and replayed; " : "")
+            << "device: " << device.str() << (device.is_cpu() ? ", threads: " + std::to_string(threads) : "")
             << "; batch-1 runs per depth: " << o.runs << " after " << o.warmup
             << " warm-up rounds, depths timed in turn\n";
   std::cout << load_average_line();

@@ -64,6 +64,7 @@ struct PredictOptions {
   std::string device = "";  // "" = the run's train.device (cpu for --model)
   int64_t depth = 0;        // 0 = the run's full depth / the export's depth
   int64_t batch_size = 256;
+  bool cuda_graph = false;  // the forward replayed from a CUDA graph at --batch-size (--run, no early exit)
   ExitRuleOptions exit;     // with --model and no flags: the rule stored in the export
 };
 int run_predict(const PredictOptions& o);
@@ -80,6 +81,7 @@ struct BenchOptions {
   int64_t runs = 200;             // timed batch-1 runs per depth
   int64_t warmup = 20;
   int64_t threads = 0;            // 0 = the config's train.threads
+  bool cuda_graph = false;        // each depth's forward replayed from a CUDA graph
   // --early-exit: wall-clock of real early exit against full depth (a run's test split,
   // batch 1 and --batch), next to the FLOPs estimate; writes <run>/early_exit_bench.csv.
   ExitRuleOptions exit;

@@ -13,11 +13,13 @@
 #include "lpa/config/load.h"
 #include "lpa/data/predict_inputs.h"
 #include "lpa/errors.h"
+#include "lpa/eval/graphed_forward.h"
 #include "lpa/export/exported_model.h"
 #include "lpa/io/csv_writer.h"
 #include "lpa/io/files.h"
 #include "lpa/io/run_dir.h"
 #include "lpa/models/registry.h"
+#include "lpa/train/cuda_graph.h"
 #include "lpa/train/device.h"
 
 namespace lpa::cli {
@@ -53,6 +55,8 @@ ExitPredictions full_depth_predictions(const torch::Tensor& logits, int64_t dept
 }
 
 Predictor from_run(const PredictOptions& o, std::shared_ptr<LoadedRun>& keep) {
+  if (o.cuda_graph && !o.exit.criterion.empty())
+    throw UserError("predict --cuda-graph: early exit changes the batch at every exit; drop one of them");
   keep = std::make_shared<LoadedRun>(load_trained_run(o.run_dir, o.device));
   LoadedRun& r = *keep;
   Predictor p;
@@ -77,6 +81,24 @@ Predictor from_run(const PredictOptions& o, std::shared_ptr<LoadedRun>& keep) {
   const torch::Device device = r.device;
   const int64_t depth = p.depth;
   const auto rule = p.rule;
+  if (o.cuda_graph) {
+    if (std::string why = cuda_graph_unsupported(device); !why.empty()) throw UserError("predict --cuda-graph: " + why);
+    // Captured at the first batch, padded to --batch-size.
+    auto graph = std::make_shared<std::unique_ptr<GraphedForward>>();
+    const int64_t batch = o.batch_size;
+    auto forward = [=](const torch::Tensor& x) {
+      const torch::Tensor xd = x.to(device);
+      if (!*graph) {
+        std::vector<int64_t> shape = xd.sizes().vec();
+        shape[0] = batch;
+        *graph = std::make_unique<GraphedForward>(*model, depth, torch::zeros(shape, xd.options()));
+      }
+      return (**graph)(xd);
+    };
+    p.classify = [=](const torch::Tensor& x) { return full_depth_predictions(forward(x), depth); };
+    p.regress = forward;
+    return p;
+  }
   p.classify = [=](const torch::Tensor& x) { return early_exit_forward(*model, x.to(device), depth, rule); };
   p.regress = [=](const torch::Tensor& x) {
     torch::NoGradGuard no_grad;
@@ -90,6 +112,7 @@ Predictor from_export(const PredictOptions& o, std::shared_ptr<ExportedModel>& k
     throw UserError("predict --model: --target-accuracy and --budget calibrate on a run's validation split: use "
                     "--run DIR, or --threshold T, or the rule stored in the export");
   check_exit_rule_options(o.exit, "predict");
+  if (o.cuda_graph) throw UserError("predict --cuda-graph: needs --run DIR (an export runs through its own forward)");
   const torch::Device device = resolve_device(o.device.empty() ? "cpu" : o.device);
   keep = std::make_shared<ExportedModel>(ExportedModel::open(o.model, device));
   ExportedModel& m = *keep;

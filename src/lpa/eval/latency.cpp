@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <functional>
+#include <memory>
 
 #include "lpa/errors.h"
+#include "lpa/eval/graphed_forward.h"
 
 namespace lpa {
 
@@ -23,26 +26,34 @@ void synchronize(const torch::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize(d.has_index() ? d.index() : -1);
 }
 
-// Times of one forward pass per depth, the depths taken in turn (round robin) so that every
-// depth sees the same machine: on a shared or throttling machine a depth measured in one block
-// would carry whatever else ran during that block.
-std::vector<std::vector<double>> time_interleaved(DepthwiseModel& model, const torch::Tensor& x,
-                                                  const std::vector<int64_t>& depths, int64_t warmup,
-                                                  int64_t runs, const torch::Device& device) {
+// Times of one forward pass per depth (run(j) runs depth j's), the depths taken in turn (round
+// robin) so that every depth sees the same machine: on a shared or throttling machine a depth
+// measured in one block would carry whatever else ran during that block.
+std::vector<std::vector<double>> time_interleaved(const std::function<void(size_t)>& run, size_t depths,
+                                                  int64_t warmup, int64_t runs, const torch::Device& device) {
   for (int64_t i = 0; i < warmup; ++i)
-    for (int64_t d : depths) model.forward(x, d);
+    for (size_t j = 0; j < depths; ++j) run(j);
   synchronize(device);
-  std::vector<std::vector<double>> ms(depths.size());
+  std::vector<std::vector<double>> ms(depths);
   for (int64_t i = 0; i < runs; ++i) {
-    for (size_t j = 0; j < depths.size(); ++j) {
+    for (size_t j = 0; j < depths; ++j) {
       const auto t0 = std::chrono::steady_clock::now();
-      auto y = model.forward(x, depths[j]);
+      run(j);
       synchronize(device);
       const auto t1 = std::chrono::steady_clock::now();
       ms[j].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     }
   }
   return ms;
+}
+
+// One forward per depth on `x`: eager, or replaying each depth's graph captured on `x`.
+std::function<void(size_t)> forward_per_depth(DepthwiseModel& model, const torch::Tensor& x,
+                                              const std::vector<int64_t>& depths, bool cuda_graph) {
+  if (!cuda_graph) return [&model, x, depths](size_t j) { model.forward(x, depths[j]); };
+  auto graphs = std::make_shared<std::vector<std::unique_ptr<GraphedForward>>>();
+  for (int64_t d : depths) graphs->push_back(std::make_unique<GraphedForward>(model, d, x));
+  return [graphs](size_t j) { (*graphs)[j]->replay(); };
 }
 
 }  // namespace
@@ -57,8 +68,10 @@ std::vector<LatencyRow> measure_latency(DepthwiseModel& model, const torch::Tens
   model.eval();
   torch::NoGradGuard no_grad;
   const torch::Tensor x1 = one.to(o.device), xn = many.to(o.device);
-  auto single = time_interleaved(model, x1, depths, o.warmup, o.runs, o.device);
-  auto batch = time_interleaved(model, xn, depths, std::max<int64_t>(1, o.warmup / 4), o.throughput_runs, o.device);
+  auto single = time_interleaved(forward_per_depth(model, x1, depths, o.cuda_graph), depths.size(), o.warmup,
+                                 o.runs, o.device);
+  auto batch = time_interleaved(forward_per_depth(model, xn, depths, o.cuda_graph), depths.size(),
+                                std::max<int64_t>(1, o.warmup / 4), o.throughput_runs, o.device);
   std::vector<LatencyRow> rows;
   for (size_t j = 0; j < depths.size(); ++j) {
     const double mflops = model.flops_per_sample(depths[j]) / 1e6;

@@ -17,6 +17,9 @@ struct LatencyOptions {
   int64_t runs = 200;             // timed batch-1 runs per depth
   int64_t throughput_runs = 20;   // timed large-batch runs per depth
   torch::Device device = torch::kCPU;
+  // Each depth's forward at each batch size captured as a CUDA graph and replayed
+  // (eval/graphed_forward.h): the time of one launch instead of one per kernel.
+  bool cuda_graph = false;
 };
 
 struct LatencyRow {
