@@ -113,21 +113,20 @@ fi
 if [ "$(left)" -gt 280 ]; then
   section "lpa against PyTorch eager on the GPU (scripts/bench/peers.sh, 1 pair each; ratios)"
   for prec in fp32 tf32 bf16; do
-    LPA=build-gpu/lpa PYTHON="$(command -v python3)" timeout 100 scripts/bench/peers.sh --device cuda --precision $prec --pairs 1 --only resnet20,gpt,mlp \
+    only=resnet20,gpt,mlp; [ $prec = fp32 ] && only=$only,mlp_small  # mlp_small: the CUDA-graph section's eager baseline
+    LPA=build-gpu/lpa PYTHON="$(command -v python3)" timeout 100 scripts/bench/peers.sh --device cuda --precision $prec --pairs 1 --only $only \
       --csv "$OUT/peers_cuda_$prec.csv" 2>&1 | tail -8
   done
 fi
 
-if [ "$(left)" -gt 200 ]; then
-  section "CUDA graphs (train.cuda_graph): lpa eager, lpa replayed, PyTorch eager; mlp and mlp_small (ratios)"
+if [ "$(left)" -gt 180 ]; then
+  section "CUDA graphs (train.cuda_graph): lpa replayed against PyTorch eager on mlp and mlp_small (eager lpa: the fp32 peers above)"
+  LPA=build-gpu/lpa PYTHON="$(command -v python3)" timeout 80 scripts/bench/peers.sh --device cuda --pairs 1 \
+    --only mlp,mlp_small --lpa-set train.cuda_graph=true --csv "$OUT/peers_cuda_graph.csv" 2>&1 | tail -6
+  echo "-- surface MLP (configs/surface.yaml), 1000 steps, eager then replayed: samples/s and test MSE"
   for g in false true; do
-    LPA=build-gpu/lpa PYTHON="$(command -v python3)" timeout 70 scripts/bench/peers.sh --device cuda --pairs 1 \
-      --only mlp,mlp_small --lpa-set train.cuda_graph=$g --csv "$OUT/peers_cuda_graph_$g.csv" 2>&1 | tail -6
-  done
-  echo "-- surface MLP (configs/surface.yaml), 2000 steps, eager then replayed: samples/s and test MSE"
-  for g in false true; do
-    timeout 45 build-gpu/lpa train --config configs/surface.yaml --set train.device=cuda --set train.cuda_graph=$g \
-      --set train.steps=2000 --set train.log_every=500 --set eval.every=100000 --run-dir /tmp/runs/graph_$g 2>&1 |
+    timeout 40 build-gpu/lpa train --config configs/surface.yaml --set train.device=cuda --set train.cuda_graph=$g \
+      --set train.steps=1000 --set train.log_every=250 --set eval.every=100000 --run-dir /tmp/runs/graph_$g 2>&1 |
       grep -E "cuda_graph|error" | head -3
     echo "cuda_graph=$g: samples/s $(tail -1 /tmp/runs/graph_$g/train_log.csv | awk -F, '{print $(NF-1)}')," \
       "test d16 $(grep -E '^(test,)?16,' /tmp/runs/graph_$g/per_depth.csv | head -1)"
