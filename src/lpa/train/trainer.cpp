@@ -62,7 +62,7 @@ Trainer::Trainer(const ExperimentConfig& cfg, RunDir run, DatasetPtr data, Model
       throw UserError(cfg_.where("train.cuda_graph") + ": " + why);
     if (par_.world_size > 1)
       throw UserError(cfg_.where("train.cuda_graph") + ": not with data-parallel training (" +
-                      std::to_string(par_.world_size) + " processes); one process per GPU replays eagerly launched all-reduces");
+                      std::to_string(par_.world_size) + " processes): the gradient all-reduce is not captured");
     graphs_ = std::make_unique<GraphedStep>(device_);
     graph_optimizer_ = std::make_unique<CapturableOptimizer>(*optimizer_, device_);
   }
