@@ -44,7 +44,14 @@ cmake -S . -B build-gpu -G "$G" -DCMAKE_BUILD_TYPE=Release \
   >/tmp/configure.log 2>&1 || { tail -40 /tmp/configure.log; exit 1; }
 grep -E "lpa:|NCCL" /tmp/configure.log
 grep -ohE "LPA_HAVE_[A-Z]+=1" build-gpu/build.ninja build-gpu/CMakeFiles/*/flags.make 2>/dev/null | sort -u
-cmake --build build-gpu --target lpa -j "$J" >/tmp/build.log 2>&1 || { grep -B2 -A12 "error" /tmp/build.log | head -150; exit 1; }
+if ! cmake --build build-gpu --target lpa -j "$J" >/tmp/build.log 2>&1; then
+  grep -B2 -A12 "error" /tmp/build.log | head -150
+  # The CUDA-graph file is the one CUDA source no CPU build compiles: without it the rest still runs.
+  echo "lpa did not build: again without CUDA graphs (-DLPA_CUDA_GRAPHS=OFF), so the rest of the check runs"
+  cmake -S . -B build-gpu -DLPA_CUDA_GRAPHS=OFF >>/tmp/configure.log 2>&1 &&
+    cmake --build build-gpu --target lpa -j "$J" >/tmp/build.log 2>&1 ||
+    { grep -B2 -A12 "error" /tmp/build.log | head -100; exit 1; }
+fi
 build-gpu/lpa --version
 # The tests compile on the spare cores while the GPU trains.
 (nice cmake --build build-gpu -j "$((J - 2))" >/tmp/build-tests.log 2>&1; echo "tests build exit $?" >>/tmp/build-tests.log) &

@@ -6,8 +6,10 @@
 #include "lpa/errors.h"
 
 // The CUDA headers exist in CPU-only Debian packages too, but not the runtime they include, nor
-// the library behind them: LPA_HAVE_CUDA says LibTorch links its CUDA part.
-#if defined(LPA_HAVE_CUDA) && __has_include(<cuda_runtime_api.h>) && __has_include(<ATen/cuda/CUDAGraph.h>)
+// the library behind them: LPA_HAVE_CUDA says LibTorch links its CUDA part. LPA_NO_CUDA_GRAPHS:
+// built with -DLPA_CUDA_GRAPHS=OFF (CMakeLists.txt).
+#if defined(LPA_HAVE_CUDA) && !defined(LPA_NO_CUDA_GRAPHS) && __has_include(<cuda_runtime_api.h>) && \
+    __has_include(<ATen/cuda/CUDAGraph.h>)
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -29,6 +31,9 @@ std::string cuda_graph_unsupported(const torch::Device& device) {
 #ifdef LPA_CUDA_GRAPHS
   if (!device.is_cuda()) return "CUDA graphs need a CUDA device; this runs on " + device.str();
   return "";
+#elif defined(LPA_NO_CUDA_GRAPHS)
+  (void)device;
+  return "this lpa is built with -DLPA_CUDA_GRAPHS=OFF, without CUDA graphs";
 #else
   (void)device;
   return std::string("this lpa is built against LibTorch ") + TORCH_VERSION +
