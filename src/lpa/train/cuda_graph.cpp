@@ -41,14 +41,28 @@ std::string cuda_graph_unsupported(const torch::Device& device) {
 #endif
 }
 
+#ifdef LPA_CUDA_GRAPHS
+namespace {
+
+// Autocast's cast cache off while alive: cached casts made during a capture would be freed under
+// the graph (PyTorch's graphs ask for cache_enabled=False too).
+struct AutocastCacheOff {
+  bool was = at::autocast::is_autocast_cache_enabled();
+  AutocastCacheOff() { at::autocast::set_autocast_cache_enabled(false); }
+  ~AutocastCacheOff() { at::autocast::set_autocast_cache_enabled(was); }
+};
+
+}  // namespace
+#endif
+
 void CudaGraph::capture(const torch::Device& device, const std::function<void()>& body) {
   if (std::string why = cuda_graph_unsupported(device); !why.empty()) throw UserError(why);
 #ifdef LPA_CUDA_GRAPHS
   const c10::cuda::CUDAGuard device_guard(device);
-  torch::cuda::synchronize(device.has_index() ? device.index() : -1);
-  const bool cache = at::autocast::is_autocast_cache_enabled();
-  at::autocast::set_autocast_cache_enabled(false);
+  const int64_t index = device.has_index() ? device.index() : -1;
+  torch::cuda::synchronize(index);
   {
+    const AutocastCacheOff no_cache;
     // Capture must not run on the default stream; the kernels body launches go to this one.
     const c10::cuda::CUDAStreamGuard stream_guard(c10::cuda::getStreamFromPool(/*isHighPriority=*/false, device.index()));
     impl_->graph.capture_begin();
@@ -59,13 +73,11 @@ void CudaGraph::capture(const torch::Device& device, const std::function<void()>
         impl_->graph.capture_end();  // leaves the stream usable for the error message's sake
       } catch (...) {
       }
-      at::autocast::set_autocast_cache_enabled(cache);
       throw;
     }
     impl_->graph.capture_end();
   }
-  at::autocast::set_autocast_cache_enabled(cache);
-  torch::cuda::synchronize(device.has_index() ? device.index() : -1);
+  torch::cuda::synchronize(index);
   captured_ = true;
 #else
   (void)body;  // unreachable: cuda_graph_unsupported() is never empty without CUDA

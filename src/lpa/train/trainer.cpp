@@ -249,13 +249,14 @@ void Trainer::train_step() {
   log_row(out.total.item<double>(), out, lr);
 }
 
+LossOutput Trainer::compute_loss(const Batch& b) {
+  AutocastGuard autocast(precision_, device_);  // the forward pass; backward follows its casts
+  return objective_->compute(*model_, b, step_, total_steps_);
+}
+
 LossOutput Trainer::eager_step(const Batch& b) {
   clear_gradients(*optimizer_);
-  LossOutput out;
-  {
-    AutocastGuard autocast(precision_, device_);  // the forward pass; backward follows its casts
-    out = objective_->compute(*model_, b, step_, total_steps_);
-  }
+  LossOutput out = compute_loss(b);
   torch::Tensor scaled = scaler_->scale(out.total);
   if (grad_sync_) grad_sync_->before_backward(scaled);
   scaled.backward();
@@ -277,11 +278,7 @@ LossOutput Trainer::graphed_step(const Batch& b, double lr, bool logs) {
     if (eager_kinds_.insert(kind).second) return eager_step(b);
     clear_gradients(*optimizer_);  // backward then allocates the gradients in the graph's memory
     graphs_->capture(kind, b, [&](const Batch& inputs) {
-      LossOutput out;
-      {
-        AutocastGuard autocast(precision_, device_);
-        out = objective_->compute(*model_, inputs, step_, total_steps_);
-      }
+      LossOutput out = compute_loss(inputs);
       out.total.backward();
       graph_params_[kind] = trainable_parameters();
       if (cfg_.train.grad_clip > 0) clip_gradient_norm(graph_params_[kind], cfg_.train.grad_clip);

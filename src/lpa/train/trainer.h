@@ -64,6 +64,7 @@ class Trainer {
 
  private:
   void train_step();
+  LossOutput compute_loss(const Batch& b);  // the objective's forward, under train.precision's autocast
   LossOutput eager_step(const Batch& b);
   // train.cuda_graph: the step of kind `logs` replayed from its graph (captured on its second
   // occurrence; its first runs eagerly, creating the optimiser state and warming up the libraries).
