@@ -72,6 +72,9 @@ def main():
         for seed in (0, 1):
             write_run(a.lpa, root, 100 + seed, "final_weight_9", seed, DEPTH, [0.5, 0.4, 0.2, 0.015], 30.0,
                       val_scale=2.0, sweep="surfaces_variants")
+            # E2E itself at another setting (a learning rate): val depth N 0.005 x 2 = 0.01.
+            write_run(a.lpa, root, 110 + seed, "e2e_lr_0.1", seed, DEPTH, [0.9, 0.8, 0.5, 0.005], 20.0,
+                      val_scale=2.0, sweep="surfaces_variants")
         with open(os.path.join(root, "timings.csv"), "w") as f:  # two passes of one sweep, one variant sweep
             f.write("sweep,tasks,jobs,seconds,finished\nsurfaces,6,2,90,t\nsurfaces,6,2,30,t\n"
                     "surfaces_variants,4,2,60,t\n")
@@ -109,6 +112,12 @@ def main():
         # E2E 0.015: both 2.00x; depth 2 against E2E's N: lpa 0.225 / 0.015, variant 0.8 / 0.015.
         check("| lpa (shipped) | 2.00× | 0 | 15.00× |" in text, "the shipped recipe's variant row:\n" + text)
         check("| final_weight_9 | 2.00× | 0 | 53.33× |" in text, "a variant's row:\n" + text)
+        # An E2E arm is rowed against the shipped E2E (0.01 / 0.015) and never chosen as LPA's
+        # default, though its ratio is the lowest; each objective at its best: 0.03 / 0.01.
+        check("| e2e_lr_0.1 (E2E) | 0.67× | – | – |" in text, "an E2E variant's row:\n" + text)
+        check("Best depth-N validation metric: **lpa (shipped)**." in text, "the best LPA arm:\n" + text)
+        check("**lpa (shipped)** against E2E's best, **e2e_lr_0.1**, at depth N: 3.00×." in text,
+              "each objective at its best setting:\n" + text)
     print("ok")
 
 
