@@ -30,3 +30,6 @@ mkdir -p .gpu_data/fashion-mnist .gpu_data/sotu
 cp -u /usr/share/datasets/fashion-mnist/*.gz .gpu_data/fashion-mnist/
 if [ -d data/sotu/data ]; then cp -u data/sotu/data/*.txt .gpu_data/sotu/; fi
 du -sh .deps .gpu_data
+# The CUDA-only sources compiled here first (syntax, real CUDA headers): an error found now does
+# not cost the GPU machine's minutes.
+scripts/gpu/cuda_syntax.sh
