@@ -4,8 +4,9 @@
 # its minutes. Debian's LibTorch 1.13 ships ATen/c10's CUDA headers but not the CUDA runtime's;
 # those come from Debian's own nvidia-cuda-dev (non-free, CUDA 11.8; a 774 MB download, its
 # headers cached in build-cuda-syntax/). What this proves: the CUDA branches compile against
-# LibTorch 1.13's CUDA API with the build's warnings. Not: LibTorch 2.x's API (scripts/gpu/check.sh builds against that), NCCL
-# (no Debian package; dist/communicator.cpp's NCCL branch stays unchecked here), or that it runs.
+# LibTorch 1.13's CUDA API with the build's warnings. Not: LibTorch 2.x's API (scripts/gpu/check.sh
+# builds against that), NCCL (no Debian package; dist/communicator.cpp's NCCL branch stays
+# unchecked here), or that it runs.
 #   scripts/gpu/cuda_syntax.sh            # needs build/compile_commands.json (any configured build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
