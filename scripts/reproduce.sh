@@ -16,6 +16,9 @@
 #   --out F    the tables (default docs/results.md, docs/results_quick.md with --quick)
 #   --only also takes a variant sweep's name (fmnist_resnet,fmnist_resnet_final_weight): trained
 #   like a workload, tabled as that workload's variants.
+#   --set K=V  a config key for every task (repeatable; after --quick's, so it wins): another
+#              budget, say, with its own --root and --out
+#   --arms A,B only the tasks of these arms (experiment.name), e.g. --arms lpa,e2e
 #
 # Workloads: surfaces (residual MLP, 9 functions), fmnist_resnet (ResNet-20), fmnist_mlp,
 # sotu_lm (byte-level Transformer). A task whose run finished is skipped, so an interrupted
@@ -25,6 +28,7 @@ cd "$(dirname "$0")/.."
 LPA=${LPA:-build/lpa}
 PY=${PY:-python3}
 quick=0 variants=0 tables_only=0 list_only=0 only=all root="" out="" jobs=$(nproc 2>/dev/null || echo 2)
+user_sets="" arms=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -35,7 +39,10 @@ while [ $# -gt 0 ]; do
     --jobs) jobs="$2"; shift ;;
     --root) root="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --set) [[ "$2" == *=* && "$2" != *" "* ]] || { echo "reproduce.sh: --set needs KEY=VALUE without spaces, got '$2'" >&2; exit 2; }
+           user_sets+=" --set $2"; shift ;;
+    --arms) arms="$2"; shift ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "reproduce.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -91,16 +98,27 @@ run_task() {
 export -f run_task
 export LPA root
 
+# The task lines of `lpa sweep --list` (index, folder, sets) whose experiment.name is in --arms
+# (all of them without --arms).
+in_arms() {
+  if [ -z "$arms" ]; then cat; return; fi
+  awk -v arms="$arms" 'BEGIN { n = split(arms, a, ","); for (i = 1; i <= n; i++) want["experiment.name=" a[i]] = 1 }
+    { split($3, kv, " "); for (k in kv) if (kv[k] in want) { print; next } }' FS='\t'
+}
+
 run_sweep() {
   local sets=""
   if [ "$quick" = 1 ]; then for s in $(quick_sets "$1"); do sets+=" --set $s"; done; fi
+  sets+="$user_sets"
   export SWEEP="configs/sweeps/reproduce/$1.yaml" SETS="$sets"
   local list n start=$SECONDS
   # shellcheck disable=SC2086
   list=$("$LPA" sweep "$SWEEP" --list --root "$root" $SETS)
-  n=$(echo "$list" | grep -c $'^[0-9]')
+  list=$(echo "$list" | grep $'^[0-9]' | in_arms || true)
+  n=$(echo "$list" | grep -c $'^[0-9]' || true)
   echo "== $1: $n tasks in $root/$1 ($jobs at a time)"
-  echo "$list" | grep $'^[0-9]' | cut -f1,2 | xargs -P "$jobs" -L 1 bash -c 'run_task "$@"' _ ||
+  [ "$n" -gt 0 ] || { echo "   no task of $1 in --arms $arms"; return 0; }
+  echo "$list" | cut -f1,2 | xargs -P "$jobs" -L 1 bash -c 'run_task "$@"' _ ||
     { echo "reproduce.sh: some tasks of $1 failed (their .log files say why)" >&2; return 1; }
   echo "   $1: $((SECONDS - start)) s"
   # Each pass's wall time per sweep, for the cost the README quotes (a resumed pass adds a row).
@@ -118,8 +136,10 @@ if [ "$list_only" = 1 ]; then
     for sw in "${sweeps[@]}"; do
       sets=""
       if [ "$quick" = 1 ]; then for x in $(quick_sets "$sw"); do sets+=" --set $x"; done; fi
+      sets+="$user_sets"
       # shellcheck disable=SC2086
-      n=$("$LPA" sweep "configs/sweeps/reproduce/$sw.yaml" --list --root "$root" $sets | grep -c $'^[0-9]')
+      tasks=$("$LPA" sweep "configs/sweeps/reproduce/$sw.yaml" --list --root "$root" $sets)
+      n=$(echo "$tasks" | grep $'^[0-9]' | in_arms | grep -c $'^[0-9]' || true)
       echo "$sw: $n tasks"
     done
   done

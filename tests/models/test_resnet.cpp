@@ -265,8 +265,11 @@ TEST_CASE("image configs: shipped files load with the recipes they promise") {
   auto e2e_cfg = load_config(root + "fashion_mnist_resnet_e2e.yaml");
   CHECK(lpa_cfg.loss.kind == "lpa");
   CHECK(e2e_cfg.loss.kind == "e2e");
-  // The pair differs only in the objective and the name (E2E reads no depth weights and no
-  // final-exit emphasis).
+  // The pair differs only in the objective, the name (E2E reads no depth weights and no
+  // final-exit emphasis) and the learning rate, each objective's best on validation.
+  CHECK(lpa_cfg.train.lr == 0.2);
+  CHECK(e2e_cfg.train.lr == 0.1);
+  e2e_cfg.train.lr = lpa_cfg.train.lr;
   e2e_cfg.loss.kind = "lpa";
   e2e_cfg.loss.weights = lpa_cfg.loss.weights;
   e2e_cfg.loss.final_weight = lpa_cfg.loss.final_weight;

@@ -154,7 +154,8 @@ TEST_CASE("cli sweep: the reproduce sweeps expand to valid tasks") {
   const std::vector<std::pair<std::string, std::string>> sweeps = {
       {"surfaces", "135"}, {"surfaces_variants", "243"}, {"surfaces_final_weight", "81"}, {"fmnist_resnet", "12"},
       {"fmnist_resnet_variants", "24"}, {"fmnist_mlp", "12"},  {"sotu_lm", "12"},
-      {"cifar10_resnet", "12"}, {"cifar100_resnet", "12"}};
+      {"cifar10_resnet", "12"}, {"cifar100_resnet", "12"}, {"fmnist_resnet_lr", "12"},
+      {"surfaces_adaptive", "54"}};
   for (const auto& [name, count] : sweeps) {
     auto r = test::run_lpa("sweep " + test::source_dir() + "/configs/sweeps/reproduce/" + name + ".yaml --list");
     INFO(name << ": " << r.output.substr(0, 600));
@@ -183,4 +184,22 @@ TEST_CASE("cli sweep: scripts/reproduce.sh --list resolves every task, --quick p
                                     "fmnist_resnet_variants: 24", "fmnist_mlp: 12", "sotu_lm: 12"})
       CHECK(contains(r.output, sweep + " tasks"));
   }
+}
+
+// --arms keeps only the named arms' tasks; --set reaches every task (a key lpa refuses stops it)
+// and is checked for the one form the script passes on.
+TEST_CASE("cli sweep: scripts/reproduce.sh --arms and --set") {
+  const std::string cmd = "cd " + test::source_dir() + " && LPA=" + std::string(LPA_BINARY) + " scripts/reproduce.sh ";
+  auto arms = test::run_shell(cmd + "--only fmnist_resnet,surfaces --arms lpa,e2e --list 2>&1");
+  INFO(arms.output);
+  CHECK(arms.exit_code == 0);
+  CHECK(contains(arms.output, "fmnist_resnet: 6 tasks"));  // of 12: lpa and e2e, not e2e_d2/e2e_d4
+  CHECK(contains(arms.output, "surfaces: 54 tasks"));      // of 135
+  auto set = test::run_shell(cmd + "--only fmnist_resnet --set train.stepz=10 --list 2>&1");
+  INFO(set.output);
+  CHECK(set.exit_code != 0);
+  CHECK(contains(set.output, "train.stepz"));
+  auto spaced = test::run_shell(cmd + "--only fmnist_resnet --set 'train.steps = 10' --list 2>&1");
+  CHECK(spaced.exit_code == 2);
+  CHECK(contains(spaced.output, "--set needs KEY=VALUE without spaces"));
 }
