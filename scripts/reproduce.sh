@@ -27,6 +27,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LPA=${LPA:-build/lpa}
 PY=${PY:-python3}
+# The arguments that chose the runs, for the tables' header (--tables-only rewrites tables only).
+invocation=""
+for a in "$@"; do
+  [ "$a" = --tables-only ] && continue
+  if [[ "$a" =~ ^[A-Za-z0-9_.,=/:+-]+$ ]]; then invocation+=" $a"; else invocation+=" '$a'"; fi
+done
 quick=0 variants=0 tables_only=0 list_only=0 only=all root="" out="" jobs=$(nproc 2>/dev/null || echo 2)
 user_sets="" arms=""
 while [ $# -gt 0 ]; do
@@ -158,5 +164,6 @@ if [ "$tables_only" = 0 ]; then
 fi
 
 mkdir -p "$(dirname "$out")"
-"$PY" scripts/reproduce_tables.py --root "$root" --lpa "$LPA" --out "$out" $([ "$quick" = 1 ] && echo --quick)
+"$PY" scripts/reproduce_tables.py --root "$root" --lpa "$LPA" --out "$out" --invocation "$invocation" \
+  $([ "$quick" = 1 ] && echo --quick)
 echo "wrote $out"

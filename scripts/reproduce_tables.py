@@ -364,9 +364,12 @@ def main():
     ap.add_argument("--lpa", default="build/lpa")
     ap.add_argument("--out", default="docs/results.md")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--invocation", default=None, help="reproduce.sh's arguments, for the header")
     a = ap.parse_args()
     lines = ["# Results: LPA against the alternatives, over seeds", "",
-             "Written by `scripts/reproduce.sh" + (" --quick" if a.quick else "") +
+             "Written by `scripts/reproduce.sh" +
+             ((a.invocation.rstrip() if a.invocation.strip() else "") if a.invocation is not None
+              else (" --quick" if a.quick else "")) +
              "` (`scripts/reproduce_tables.py`); do not edit by hand. "
              + ("**Quick mode**: every run is far shorter than the configs' own budgets, so these "
                 "numbers say whether the pipeline works and how the arms order, not what full "

@@ -79,10 +79,14 @@ def main():
             f.write("sweep,tasks,jobs,seconds,finished\nsurfaces,6,2,90,t\nsurfaces,6,2,30,t\n"
                     "surfaces_variants,4,2,60,t\n")
         out = os.path.join(tmp, "results.md")
-        r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out],
+        # reproduce.sh passes the arguments that chose the runs (--set, --arms, ...) for the header.
+        r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out,
+                            "--invocation", " --only surfaces --set train.steps=10"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         check(r.returncode == 0, "reproduce_tables.py exit code: " + r.stdout)
         text = open(out).read()
+        check("Written by `scripts/reproduce.sh --only surfaces --set train.steps=10`" in text,
+              "the header names the arguments:\n" + text[:300])
         row = [line for line in text.splitlines() if line.startswith("| franke")]
         check(len(row) == 1, "one table row for franke:\n" + text)
         cells = [c.strip() for c in row[0].strip("|").split("|")]
