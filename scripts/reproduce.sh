@@ -164,6 +164,7 @@ if [ "$tables_only" = 0 ]; then
 fi
 
 mkdir -p "$(dirname "$out")"
-"$PY" scripts/reproduce_tables.py --root "$root" --lpa "$LPA" --out "$out" --invocation "$invocation" \
-  $([ "$quick" = 1 ] && echo --quick)
+quick_flag=()
+[ "$quick" = 1 ] && quick_flag=(--quick)
+"$PY" scripts/reproduce_tables.py --root "$root" --lpa "$LPA" --out "$out" --invocation "$invocation" "${quick_flag[@]}"
 echo "wrote $out"
