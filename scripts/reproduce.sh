@@ -104,6 +104,13 @@ run_task() {
 export -f run_task
 export LPA root
 
+# The --set pairs of every task of sweep $1: --quick's presets, then the user's --set.
+sweep_sets() {
+  local sets=""
+  if [ "$quick" = 1 ]; then for s in $(quick_sets "$1"); do sets+=" --set $s"; done; fi
+  echo "$sets$user_sets"
+}
+
 # The task lines of `lpa sweep --list` (index, folder, sets) whose experiment.name is in --arms
 # (all of them without --arms).
 in_arms() {
@@ -113,10 +120,8 @@ in_arms() {
 }
 
 run_sweep() {
-  local sets=""
-  if [ "$quick" = 1 ]; then for s in $(quick_sets "$1"); do sets+=" --set $s"; done; fi
-  sets+="$user_sets"
-  export SWEEP="configs/sweeps/reproduce/$1.yaml" SETS="$sets"
+  export SWEEP="configs/sweeps/reproduce/$1.yaml" SETS
+  SETS=$(sweep_sets "$1")
   local list n start=$SECONDS
   # shellcheck disable=SC2086
   list=$("$LPA" sweep "$SWEEP" --list --root "$root" $SETS)
@@ -140,9 +145,7 @@ if [ "$list_only" = 1 ]; then
       for v in configs/sweeps/reproduce/"${w}"_*.yaml; do [ -f "$v" ] && sweeps+=("$(basename "$v" .yaml)"); done
     fi
     for sw in "${sweeps[@]}"; do
-      sets=""
-      if [ "$quick" = 1 ]; then for x in $(quick_sets "$sw"); do sets+=" --set $x"; done; fi
-      sets+="$user_sets"
+      sets=$(sweep_sets "$sw")
       # shellcheck disable=SC2086
       tasks=$("$LPA" sweep "configs/sweeps/reproduce/$sw.yaml" --list --root "$root" $sets)
       n=$(echo "$tasks" | grep $'^[0-9]' | in_arms | grep -c $'^[0-9]' || true)

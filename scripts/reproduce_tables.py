@@ -236,39 +236,39 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
     best = None
-    shipped = "lpa (shipped)"
+    shipped, e2e_shipped = "lpa (shipped)", "e2e (shipped)"
 
     def runs_of(arm, fn):
-        if arm == shipped:
-            return e2e.get((fn, "lpa"), [])
-        if arm == "e2e (shipped)":
-            return e2e.get((fn, "e2e"), [])
+        if arm in (shipped, e2e_shipped):
+            return e2e.get((fn, arm.split()[0]), [])
         return by.get((fn, arm), [])
 
     def val_n(arm, fn):
         return mean_std(at(runs_of(arm, fn), "val", metric, n))[0]
 
+    def gap(value, ref):
+        return value / ref if lower else 100 * (value - ref)
+
     def summary(gaps):
         return geomean(gaps) if lower else statistics.mean(gaps)
 
+    unit = "×" if lower else ""
     # Arms named e2e* in a variant sweep are E2E itself at other settings (a learning rate, say):
     # they are rowed against the shipped E2E, and never chosen as the LPA default.
     e2e_arms = [a for a in arms if a.startswith("e2e")]
     for arm in [shipped] + arms:
         gaps, halves, rise = [], [], 0
         for fn in functions:
-            v, ref = runs_of(arm, fn), e2e.get((fn, "e2e"), [])
-            if not v or not ref:
+            v = runs_of(arm, fn)
+            if not v or not runs_of(e2e_shipped, fn):
                 continue
-            vn, rn = val_n(arm, fn), val_n("e2e (shipped)", fn)
-            vh = mean_std(at(v, "val", metric, half))[0]
-            gaps.append(vn / rn if lower else 100 * (vn - rn))
-            halves.append(vh / rn if lower else 100 * (vh - rn))
+            rn = val_n(e2e_shipped, fn)
+            gaps.append(gap(val_n(arm, fn), rn))
+            halves.append(gap(mean_std(at(v, "val", metric, half))[0], rn))
             rise += sum(rises(r.metric("val", metric), lower, 0.02 if lower else 0.001) for r in v)
         if not gaps:
             continue
         g, h = summary(gaps), summary(halves)
-        unit = "×" if lower else ""
         if arm in e2e_arms:
             lines.append(f"| {arm} (E2E) | {g:.2f}{unit} | – | – |")
             continue
@@ -280,24 +280,19 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     if best:
         lines.append(f"Best depth-N validation metric: **{best[1]}**.\n")
     if best and e2e_arms:
-        # Each objective at its own best setting: the E2E arm whose validation depth N is best,
-        # against the best LPA arm above.
+        # Each objective at its own best setting: the E2E arm with the best validation depth N on
+        # every function (an arm missing one is not a candidate), against the best LPA arm above.
         def score_of(arm):
             vals = [val_n(arm, fn) for fn in functions]
-            vals = [v for v in vals if not math.isnan(v)]
-            if not vals:
+            if any(math.isnan(v) for v in vals):
                 return float("inf")
-            return (geomean(vals) if lower else -statistics.mean(vals)) if len(vals) == len(functions) else float("inf")
-        best_e2e = min(["e2e (shipped)"] + e2e_arms, key=score_of)
-        gaps = []
-        for fn in functions:
-            vn, rn = val_n(best[1], fn), val_n(best_e2e, fn)
-            if not (math.isnan(vn) or math.isnan(rn)):
-                gaps.append(vn / rn if lower else 100 * (vn - rn))
+            return geomean(vals) if lower else -statistics.mean(vals)
+        best_e2e = min([e2e_shipped] + e2e_arms, key=score_of)
+        gaps = [gap(val_n(best[1], fn), val_n(best_e2e, fn)) for fn in functions]
+        gaps = [g for g in gaps if not math.isnan(g)]
         if gaps:
-            g = summary(gaps)
             lines.append(f"Each objective at its best validation setting: **{best[1]}** against E2E's best, "
-                         f"**{best_e2e}**, at depth N: {g:.2f}{'×' if lower else ' points'}.\n")
+                         f"**{best_e2e}**, at depth N: {summary(gaps):.2f}{unit or ' points'}.\n")
 
 
 def compare(lpa_bin, runs):
@@ -368,8 +363,7 @@ def main():
     a = ap.parse_args()
     lines = ["# Results: LPA against the alternatives, over seeds", "",
              "Written by `scripts/reproduce.sh" +
-             ((a.invocation.rstrip() if a.invocation.strip() else "") if a.invocation is not None
-              else (" --quick" if a.quick else "")) +
+             (a.invocation.rstrip() if a.invocation is not None else (" --quick" if a.quick else "")) +
              "` (`scripts/reproduce_tables.py`); do not edit by hand. "
              + ("**Quick mode**: every run is far shorter than the configs' own budgets, so these "
                 "numbers say whether the pipeline works and how the arms order, not what full "
