@@ -253,9 +253,11 @@ def variants_table(name, folder, runs, e2e_runs, lines):
         return geomean(gaps) if lower else statistics.mean(gaps)
 
     unit = "×" if lower else ""
-    # Arms named e2e* in a variant sweep are E2E itself at other settings (a learning rate, say):
-    # they are rowed against the shipped E2E, and never chosen as the LPA default.
-    e2e_arms = [a for a in arms if a.startswith("e2e")]
+    # Arms whose runs train loss.kind e2e are E2E itself at other settings (a learning rate, say):
+    # they are rowed against the shipped E2E, and never chosen as the LPA default. The kind, not
+    # the name: an LPA arm may be named after loss.e2e_fraction.
+    e2e_arms = [a for a in arms
+                if all(r.cfg.get("loss.kind") == "e2e" for key, v in by.items() if key[1] == a for r in v)]
     for arm in [shipped] + arms:
         gaps, halves, rise = [], [], 0
         for fn in functions:

@@ -155,7 +155,7 @@ TEST_CASE("cli sweep: the reproduce sweeps expand to valid tasks") {
       {"surfaces", "135"}, {"surfaces_variants", "243"}, {"surfaces_final_weight", "81"}, {"fmnist_resnet", "12"},
       {"fmnist_resnet_variants", "24"}, {"fmnist_mlp", "12"},  {"sotu_lm", "12"},
       {"cifar10_resnet", "12"}, {"cifar100_resnet", "12"}, {"fmnist_resnet_lr", "12"},
-      {"surfaces_adaptive", "54"}, {"surfaces_lr", "108"}};
+      {"surfaces_adaptive", "54"}, {"surfaces_lr", "108"}, {"fmnist_resnet_recipe", "18"}};
   for (const auto& [name, count] : sweeps) {
     auto r = test::run_lpa("sweep " + test::source_dir() + "/configs/sweeps/reproduce/" + name + ".yaml --list");
     INFO(name << ": " << r.output.substr(0, 600));
