@@ -18,7 +18,8 @@
 #   like a workload, tabled as that workload's variants.
 #   --set K=V  a config key for every task (repeatable; after --quick's, so it wins): another
 #              budget, say, with its own --root and --out
-#   --arms A,B only the tasks of these arms (experiment.name), e.g. --arms lpa,e2e
+#   --arms A,B only the tasks of these arms (experiment.name), e.g. --arms lpa,e2e; a name no
+#              chosen sweep has is refused
 #
 # Workloads: surfaces (residual MLP, 9 functions), fmnist_resnet (ResNet-20), fmnist_mlp,
 # sotu_lm (byte-level Transformer). A task whose run finished is skipped, so an interrupted
@@ -137,32 +138,41 @@ run_sweep() {
   echo "$1,$n,$jobs,$((SECONDS - start)),$(date +%Y-%m-%dT%H:%M:%S)" >> "$root/timings.csv"
 }
 
+# Every sweep this run trains: each workload, then (--variants) the sweeps that chose its recipe.
+sweeps=()
+for w in "${workloads[@]}"; do
+  sweeps+=("$w")
+  if [ "$variants" = 1 ]; then
+    for v in configs/sweeps/reproduce/"${w}"_*.yaml; do [ -f "$v" ] && sweeps+=("$(basename "$v" .yaml)"); done
+  fi
+done
+
+# --arms: a name no sweep here has (a typo, say) would train nothing and still write the tables.
+if [ -n "$arms" ] && [ "$tables_only" = 0 ]; then
+  names=$(for sw in "${sweeps[@]}"; do "$LPA" sweep "configs/sweeps/reproduce/$sw.yaml" --list --root "$root"; done |
+          grep -o 'experiment\.name=[^ ]*' | sort -u)
+  IFS=, read -r -a wanted <<< "$arms"
+  for a in "${wanted[@]}"; do
+    grep -qx "experiment\.name=$a" <<< "$names" ||
+      { echo "reproduce.sh: --arms: no sweep of ${sweeps[*]} has an arm '$a'" >&2; exit 2; }
+  done
+fi
+
 # --list: every sweep this run would train, each task's config resolved by `lpa sweep --list`.
 if [ "$list_only" = 1 ]; then
-  for w in "${workloads[@]}"; do
-    sweeps=("$w")
-    if [ "$variants" = 1 ]; then
-      for v in configs/sweeps/reproduce/"${w}"_*.yaml; do [ -f "$v" ] && sweeps+=("$(basename "$v" .yaml)"); done
-    fi
-    for sw in "${sweeps[@]}"; do
-      sets=$(sweep_sets "$sw")
-      # shellcheck disable=SC2086
-      tasks=$("$LPA" sweep "configs/sweeps/reproduce/$sw.yaml" --list --root "$root" $sets)
-      n=$(echo "$tasks" | grep $'^[0-9]' | in_arms | grep -c $'^[0-9]' || true)
-      echo "$sw: $n tasks"
-    done
+  for sw in "${sweeps[@]}"; do
+    sets=$(sweep_sets "$sw")
+    # shellcheck disable=SC2086
+    tasks=$("$LPA" sweep "configs/sweeps/reproduce/$sw.yaml" --list --root "$root" $sets)
+    n=$(echo "$tasks" | grep $'^[0-9]' | in_arms | grep -c $'^[0-9]' || true)
+    echo "$sw: $n tasks"
   done
   exit 0
 fi
 
 if [ "$tables_only" = 0 ]; then
   total=$SECONDS
-  for w in "${workloads[@]}"; do
-    run_sweep "$w"
-    if [ "$variants" = 1 ]; then
-      for v in configs/sweeps/reproduce/"${w}"_*.yaml; do [ -f "$v" ] && run_sweep "$(basename "$v" .yaml)"; done
-    fi
-  done
+  for sw in "${sweeps[@]}"; do run_sweep "$sw"; done
   echo "== trained in $((SECONDS - total)) s"
 fi
 

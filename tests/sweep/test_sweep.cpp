@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <filesystem>
+
 #include "catch.h"
 #include "lpa/errors.h"
 #include "lpa/io/files.h"
@@ -155,7 +158,14 @@ TEST_CASE("cli sweep: the reproduce sweeps expand to valid tasks") {
       {"surfaces", "135"}, {"surfaces_variants", "243"}, {"surfaces_final_weight", "81"}, {"fmnist_resnet", "12"},
       {"fmnist_resnet_variants", "24"}, {"fmnist_mlp", "12"},  {"sotu_lm", "12"},
       {"cifar10_resnet", "12"}, {"cifar100_resnet", "12"}, {"fmnist_resnet_lr", "12"},
-      {"surfaces_adaptive", "54"}, {"surfaces_lr", "108"}, {"fmnist_resnet_recipe", "18"}};
+      {"surfaces_adaptive", "54"}, {"surfaces_lr", "108"}, {"fmnist_resnet_recipe", "18"},
+      {"fmnist_resnet_final_weight", "9"}, {"fmnist_resnet_heads", "6"}, {"surfaces_heads", "54"}};
+  // A sweep file added to the folder without a count here would go unchecked.
+  for (const auto& entry : std::filesystem::directory_iterator(test::source_dir() + "/configs/sweeps/reproduce")) {
+    const auto name = entry.path().stem().string();
+    INFO("configs/sweeps/reproduce/" << name << ".yaml has no expected task count in this test");
+    CHECK(std::any_of(sweeps.begin(), sweeps.end(), [&](const auto& s) { return s.first == name; }));
+  }
   for (const auto& [name, count] : sweeps) {
     auto r = test::run_lpa("sweep " + test::source_dir() + "/configs/sweeps/reproduce/" + name + ".yaml --list");
     INFO(name << ": " << r.output.substr(0, 600));
@@ -186,7 +196,7 @@ TEST_CASE("cli sweep: scripts/reproduce.sh --list resolves every task, --quick p
   }
 }
 
-// --arms keeps only the named arms' tasks; --set reaches every task (a key lpa refuses stops it)
+// --arms keeps only the named arms' tasks and refuses a name none has; --set reaches every task (a key lpa refuses stops it)
 // and is checked for the one form the script passes on.
 TEST_CASE("cli sweep: scripts/reproduce.sh --arms and --set") {
   const std::string cmd = "cd " + test::source_dir() + " && LPA=" + std::string(LPA_BINARY) + " scripts/reproduce.sh ";
@@ -195,6 +205,11 @@ TEST_CASE("cli sweep: scripts/reproduce.sh --arms and --set") {
   CHECK(arms.exit_code == 0);
   CHECK(contains(arms.output, "fmnist_resnet: 6 tasks"));  // of 12: lpa and e2e, not e2e_d2/e2e_d4
   CHECK(contains(arms.output, "surfaces: 54 tasks"));      // of 135
+  // An arm no chosen sweep has (here one of another workload) trains nothing: refused, named.
+  auto typo = test::run_shell(cmd + "--only fmnist_resnet --arms lpa,e2e_lr_0.2 --list 2>&1");
+  INFO(typo.output);
+  CHECK(typo.exit_code == 2);
+  CHECK(contains(typo.output, "--arms: no sweep of fmnist_resnet has an arm 'e2e_lr_0.2'"));
   auto set = test::run_shell(cmd + "--only fmnist_resnet --set train.stepz=10 --list 2>&1");
   INFO(set.output);
   CHECK(set.exit_code != 0);
