@@ -22,6 +22,9 @@ WORKLOADS = {
     "fmnist_resnet": ("ResNet-20 (9 blocks) on Fashion-MNIST", "accuracy", False),
     "fmnist_mlp": ("Residual MLP (12 blocks) on Fashion-MNIST", "accuracy", False),
     "sotu_lm": ("Byte-level Transformer LM (6 blocks) on SOTU", "bpb", True),
+    # The cluster sweeps (configs/sweeps/reproduce/cifar*.yaml): tabled when their runs are here.
+    "cifar10_resnet": ("ResNet-56 (27 blocks) on CIFAR-10", "accuracy", False),
+    "cifar100_resnet": ("ResNet-56 (27 blocks) on CIFAR-100", "accuracy", False),
 }
 
 

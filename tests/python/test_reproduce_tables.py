@@ -20,25 +20,29 @@ SCRIPT = os.path.join(HERE, "..", "..", "scripts", "reproduce_tables.py")
 DEPTH = 4
 
 
-def write_run(lpa, root, task, arm, seed, depth, mse_by_depth, elapsed, val_scale=1.0, sweep="surfaces"):
+def write_run(lpa, root, task, arm, seed, depth, mse_by_depth, elapsed, val_scale=1.0, sweep="surfaces",
+              config="surface.yaml"):
     d = os.path.join(root, sweep, f"task_{task:03d}")
     os.makedirs(d)
-    sets = [f"experiment.name={arm}", f"train.seed={seed}", f"model.depth={depth}", "train.steps=10"]
+    sets = [f"experiment.name={arm}", f"train.seed={seed}", "train.steps=10"]
+    if config == "surface.yaml":
+        sets.append(f"model.depth={depth}")
     if arm.startswith("e2e") and not arm.startswith("e2e_fraction"):
         sets.append("loss.kind=e2e")
     if arm.startswith("e2e_fraction"):  # LPA after an E2E phase: named e2e*, trained as LPA
         sets.append("loss.e2e_fraction=0.5")
-    cmd = [lpa, "config", "--config", os.path.join(HERE, "..", "..", "configs", "surface.yaml")]
+    cmd = [lpa, "config", "--config", os.path.join(HERE, "..", "..", "configs", config)]
     for s in sets:
         cmd += ["--set", s]
     cfg = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
     with open(os.path.join(d, "config.yaml"), "w") as f:
         f.write(cfg)
     with open(os.path.join(d, "per_depth.csv"), "w") as f:
-        f.write("split,depth,mse,rmse,mae,r2,params,mflops_per_sample\n")
+        classifier = config != "surface.yaml"  # the values are then accuracies
+        f.write("split,depth," + ("accuracy,nll" if classifier else "mse,rmse,mae,r2") + ",params,mflops_per_sample\n")
         for split, scale in (("test", 1.0), ("val", val_scale)):
             for l, v in enumerate(mse_by_depth, start=1):
-                f.write(f"{split},{l},{v * scale},0,0,0,{100 * l},0.1\n")
+                f.write(f"{split},{l},{v * scale},0,{'' if classifier else '0,0,'}{100 * l},0.1\n")
     with open(os.path.join(d, "train_log.csv"), "w") as f:
         f.write("step,epoch,lr,loss,samples_per_s,elapsed_s\n10,0,0.001,0.1,100,%s\n" % elapsed)
 
@@ -80,9 +84,16 @@ def main():
             # An LPA arm whose name starts with e2e: val depth N 0.01 x 2 = 0.02, 1.33x E2E.
             write_run(a.lpa, root, 120 + seed, "e2e_fraction_0.5", seed, DEPTH, [0.5, 0.4, 0.2, 0.01], 30.0,
                       val_scale=2.0, sweep="surfaces_variants")
+        # The cluster's CIFAR-10 sweep (ResNet-56, 27 exits): tabled like the CPU workloads.
+        cifar = [0.5] * 26
+        for seed in (0, 1):
+            write_run(a.lpa, root, 200 + seed, "lpa", seed, 27, cifar + [0.90 + 0.01 * seed], 50.0,
+                      sweep="cifar10_resnet", config="cifar10_resnet.yaml")
+            write_run(a.lpa, root, 210 + seed, "e2e", seed, 27, cifar + [0.93], 40.0,
+                      sweep="cifar10_resnet", config="cifar10_resnet.yaml")
         with open(os.path.join(root, "timings.csv"), "w") as f:  # two passes of one sweep, one variant sweep
             f.write("sweep,tasks,jobs,seconds,finished\nsurfaces,6,2,90,t\nsurfaces,6,2,30,t\n"
-                    "surfaces_variants,4,2,60,t\n")
+                    "surfaces_variants,4,2,60,t\ncifar10_resnet,4,2,60,t\n")
         out = os.path.join(tmp, "results.md")
         # reproduce.sh passes the arguments that chose the runs (--set, --arms, ...) for the header.
         r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out,
@@ -114,9 +125,12 @@ def main():
         check("`lpa compare --format markdown`" in text and "loss.kind" in text,
               "the seed-0 runs side by side, their differing key named:\n" + text)
         check("| surfaces | 6 | 2 | 2 | 2.0 min |" in text, "the cost table sums a sweep's passes:\n" + text)
-        check("The workloads' sweeps: **2.0 min**; the variant sweeps: 1.0 min." in text,
+        check("The workloads' sweeps: **3.0 min**; the variant sweeps: 1.0 min." in text,
               "workloads and variants totalled apart:\n" + text)
         check("Not in this file" not in text, "every sweep folder here has its time:\n" + text)
+        check("## ResNet-56 (27 blocks) on CIFAR-10" in text, "the CIFAR-10 sweep is tabled:\n" + text)
+        cifar_row = [line for line in text.splitlines() if line.startswith("| — | 90.50 ± 0.71 | 93.00 ± 0.00 | -2.50 |")]
+        check(len(cifar_row) == 1, "CIFAR-10: LPA 90.5 ± 0.71, E2E 93.0, -2.5 points:\n" + text)
         # val depth N: shipped lpa 0.03 (its val rows = test rows), final_weight_9 0.03 (0.015 x 2),
         # E2E 0.015: both 2.00x; depth 2 against E2E's N: lpa 0.225 / 0.015, variant 0.8 / 0.015.
         check("| lpa (shipped) | 2.00× | 0 | 15.00× |" in text, "the shipped recipe's variant row:\n" + text)
