@@ -93,7 +93,14 @@ TEST_CASE("config: shipped configs load") {
     INFO(f);
     auto c = load_config(lpa::test::source_dir() + "/" + f);
     CHECK(c.model.depth == 16);
+    CHECK(c.train.lr == Approx(0.003));  // both objectives' best (docs/results_surfaces_full_lr.md)
   }
+  auto lpa_cfg = load_config(lpa::test::source_dir() + "/configs/surface.yaml");
+  auto e2e_cfg = load_config(lpa::test::source_dir() + "/configs/surface_e2e.yaml");
+  CHECK(e2e_cfg.loss.kind == "e2e");
+  e2e_cfg.loss = lpa_cfg.loss;
+  e2e_cfg.experiment = lpa_cfg.experiment;
+  CHECK(config_to_yaml(e2e_cfg) == config_to_yaml(lpa_cfg));  // the pair differs only in the objective
 }
 
 TEST_CASE("config: shipped Transformer configs load") {
