@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main-job tables: configs/surface.yaml (the shipped LPA recipe) against
 # configs/surface_e2e.yaml, and the same net with the other objectives users reach for first:
-# the recipe before final_weight won docs/results_quick.md (loss.final_weight=0), uniform
+# the recipe before final_weight won docs/results_variants_quick.md (loss.final_weight=0), uniform
 # weights, local and sequential modes. Every run takes the configs' own budget on one thread,
 # two at a time. Prints test MSE per depth (markdown) from each run's per_depth.csv, the
 # depth-N ratio to E2E and the rises with depth. Re-running with the runs present only prints.
