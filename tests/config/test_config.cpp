@@ -17,6 +17,17 @@ static std::string error_of(const std::string& yaml, const std::vector<std::stri
   return "";
 }
 
+// A shipped LPA config and its E2E baseline differ only in the objective (and the run's name).
+static void check_pair_differs_only_in_objective(const std::string& lpa_file, const std::string& e2e_file) {
+  INFO(lpa_file << " against " << e2e_file);
+  auto lpa_cfg = load_config(lpa::test::source_dir() + "/" + lpa_file);
+  auto e2e_cfg = load_config(lpa::test::source_dir() + "/" + e2e_file);
+  CHECK(e2e_cfg.loss.kind == "e2e");
+  e2e_cfg.loss = lpa_cfg.loss;
+  e2e_cfg.experiment = lpa_cfg.experiment;
+  CHECK(config_to_yaml(e2e_cfg) == config_to_yaml(lpa_cfg));
+}
+
 TEST_CASE("config: defaults and typed values") {
   auto c = parse_config("model:\n  depth: 8\n  width: 32\ntrain:\n  optimizer: sgd\n  lr: 0.01\n  nesterov: true\n", "x.yaml");
   CHECK(c.model.depth == 8);
@@ -95,12 +106,7 @@ TEST_CASE("config: shipped configs load") {
     CHECK(c.model.depth == 16);
     CHECK(c.train.lr == Approx(0.003));  // both objectives' best (docs/results_surfaces_full_lr.md)
   }
-  auto lpa_cfg = load_config(lpa::test::source_dir() + "/configs/surface.yaml");
-  auto e2e_cfg = load_config(lpa::test::source_dir() + "/configs/surface_e2e.yaml");
-  CHECK(e2e_cfg.loss.kind == "e2e");
-  e2e_cfg.loss = lpa_cfg.loss;
-  e2e_cfg.experiment = lpa_cfg.experiment;
-  CHECK(config_to_yaml(e2e_cfg) == config_to_yaml(lpa_cfg));  // the pair differs only in the objective
+  check_pair_differs_only_in_objective("configs/surface.yaml", "configs/surface_e2e.yaml");
 }
 
 TEST_CASE("config: shipped Transformer configs load") {
@@ -110,12 +116,7 @@ TEST_CASE("config: shipped Transformer configs load") {
     auto c = load_config(lpa::test::source_dir() + "/" + f);
     CHECK(c.model.type == "transformer");
   }
-  auto lm = load_config(lpa::test::source_dir() + "/configs/lm_sotu.yaml");
-  auto e2e = load_config(lpa::test::source_dir() + "/configs/lm_sotu_e2e.yaml");
-  CHECK(e2e.loss.kind == "e2e");
-  e2e.loss = lm.loss;
-  e2e.experiment = lm.experiment;
-  CHECK(config_to_yaml(e2e) == config_to_yaml(lm));  // the pair differs only in the objective
+  check_pair_differs_only_in_objective("configs/lm_sotu.yaml", "configs/lm_sotu_e2e.yaml");
   auto small = load_config(lpa::test::source_dir() + "/configs/lm_small.yaml");
   CHECK(small.model.depth == 12);
   CHECK(small.model.width == 512);
