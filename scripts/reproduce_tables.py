@@ -259,8 +259,10 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     # Arms whose runs train loss.kind e2e are E2E itself at other settings (a learning rate, say):
     # they are rowed against the shipped E2E, and never chosen as the LPA default. The kind, not
     # the name: an LPA arm may be named after loss.e2e_fraction.
-    e2e_arms = [a for a in arms
-                if all(r.cfg.get("loss.kind") == "e2e" for key, v in by.items() if key[1] == a for r in v)]
+    kinds = defaultdict(set)
+    for r in runs:
+        kinds[r.arm].add(r.cfg.get("loss.kind"))
+    e2e_arms = [a for a in arms if kinds[a] == {"e2e"}]
     for arm in [shipped] + arms:
         gaps, halves, rise = [], [], 0
         for fn in functions:

@@ -196,8 +196,8 @@ TEST_CASE("cli sweep: scripts/reproduce.sh --list resolves every task, --quick p
   }
 }
 
-// --arms keeps only the named arms' tasks and refuses a name none has; --set reaches every task (a key lpa refuses stops it)
-// and is checked for the one form the script passes on.
+// --arms keeps only the named arms' tasks and refuses a name none has; --set reaches every task
+// (a key lpa refuses stops it) and is checked for the one form the script passes on.
 TEST_CASE("cli sweep: scripts/reproduce.sh --arms and --set") {
   const std::string cmd = "cd " + test::source_dir() + " && LPA=" + std::string(LPA_BINARY) + " scripts/reproduce.sh ";
   auto arms = test::run_shell(cmd + "--only fmnist_resnet,surfaces --arms lpa,e2e --list 2>&1");
