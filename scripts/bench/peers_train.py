@@ -46,6 +46,7 @@ def refuse_unmirrored(cfg):
         (loss["distill_alpha"] > 0, "loss.distill_alpha > 0"),
         (loss["gradient_equilibrium"], "loss.gradient_equilibrium"),
         (loss["e2e_fraction"] > 0, "loss.e2e_fraction > 0"),
+        (loss.get("head_gradient", "weighted") != "weighted", f"loss.head_gradient: {loss.get('head_gradient')}"),
         (train["probe_from"] != "", "train.probe_from"),
         (train["steps"] <= 0, "train.steps: 0 (epochs)"),
         (data["type"] == "cifar10" and data["augment"], "data.augment with images (crop + flip)"),

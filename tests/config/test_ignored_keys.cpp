@@ -126,6 +126,9 @@ const std::vector<Case> kCases = {
     {kLocal, "loss.gradient_equilibrium=true",
      "loss.mode: local (each block already gets only its own exit's gradient)"},
     {kSequential, "loss.e2e_fraction=0.5", "loss.mode: sequential (each stage trains its own exit alone)"},
+    {kE2e, "loss.head_gradient=normalised", "loss.kind: e2e (only the last exit is in the loss)"},
+    {kMlp, "loss.head_gradient=normalised",
+     "model.head: shared (one head serves every exit: their weights sum to 1)"},
     {kMlp, "train.momentum=0.5", "train.optimizer: adam (momentum is SGD's; Adam's are train.beta1 and train.beta2)"},
     {kMlp, "train.nesterov=true", "train.optimizer: adam (Nesterov momentum is SGD's)"},
     {kSgd + "  momentum: 0\n", "train.nesterov=true", "train.momentum: 0 (Nesterov needs momentum > 0)"},
@@ -146,6 +149,7 @@ const std::vector<Case> kCases = {
     {kProbe, "loss.distill_alpha=0.5", kByProbe},
     {kProbe, "loss.gradient_equilibrium=true", kByProbe},
     {kProbe, "loss.e2e_fraction=0.5", kByProbe},
+    {"model:\n  head: per_depth\n" + kProbe, "loss.head_gradient=normalised", kByProbe},
 };
 
 std::string key_of(const Case& c) { return c.set.substr(0, c.set.find('=')); }

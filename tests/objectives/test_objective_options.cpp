@@ -1,6 +1,7 @@
 // The LPA objective's options (docs/method.md): each test computes what the option's formula
 // says by hand and compares it with the objective, so it fails when the option is ignored.
 #include <cmath>
+#include <map>
 
 #include "catch.h"
 #include "lpa/config/load.h"
@@ -133,6 +134,90 @@ TEST_CASE("objective option loss.gradient_equilibrium: block l's gradient is div
     for (size_t i = 0; i < plain.model->head_module(l).parameters().size(); ++i)
       CHECK(torch::allclose(plain.model->head_module(l).parameters()[i].grad(),
                             ge.model->head_module(l).parameters()[i].grad()));
+}
+
+// Every parameter's gradient after one step of `obj` on `s`, in model->parameters() order.
+std::vector<torch::Tensor> all_grads(Surface& s, Objective& obj, double* total = nullptr) {
+  for (auto& p : s.model->parameters()) p.mutable_grad() = torch::Tensor();
+  torch::Tensor t = s.step(obj).total;
+  if (total) *total = t.item<double>();
+  t.backward();
+  std::vector<torch::Tensor> g;
+  for (auto& p : s.model->parameters()) g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+  return g;
+}
+
+// Guards ForwardOptions::head_gradient_scales and DepthSum's head shares: with one head per
+// exit and weights c_l, head l's gradient is divided by c_l (as if its loss weighed 1), while
+// the blocks', the stem's and the objective's value are the weighted objective's.
+TEST_CASE("objective option loss.head_gradient normalised: each head learns as if its exits weighed 1") {
+  const std::string w = "  weights: [1, 2, 3, 4]\n";
+  Surface plain(w), norm(w + "  head_gradient: normalised\n");
+  auto op = make_objective(plain.cfg, Task::regression, kDepth);
+  auto on = make_objective(norm.cfg, Task::regression, kDepth);
+  double tp = 0, tn = 0;
+  auto gp = all_grads(plain, *op, &tp), gn = all_grads(norm, *on, &tn);
+  CHECK(tn == Approx(tp).epsilon(1e-12));
+  std::map<const void*, double> head_share;  // parameter -> c_l of the exit its head serves
+  for (int64_t l = 1; l <= kDepth; ++l)
+    for (auto& p : plain.model->head_module(l).parameters()) head_share[p.unsafeGetTensorImpl()] = l / 10.0;
+  auto params = plain.model->parameters();
+  int64_t heads = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    INFO("parameter " << i);
+    auto it = head_share.find(params[i].unsafeGetTensorImpl());
+    const double divide = it == head_share.end() ? 1.0 : it->second;
+    heads += it != head_share.end();
+    REQUIRE(gp[i].abs().sum().item<double>() > 0);
+    CHECK(torch::allclose(gn[i], gp[i] / divide, 1e-5, 1e-8));
+  }
+  CHECK(heads == 2 * kDepth);  // weight and bias of each
+  // Composes with gradient equilibrium: the blocks' gradients are GE's, the heads' normalised.
+  Surface ge(w + "  gradient_equilibrium: true\n"), both(w + "  gradient_equilibrium: true\n  head_gradient: normalised\n");
+  auto oge = make_objective(ge.cfg, Task::regression, kDepth);
+  auto ob = make_objective(both.cfg, Task::regression, kDepth);
+  auto gg = all_grads(ge, *oge), gb = all_grads(both, *ob);
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto it = head_share.find(params[i].unsafeGetTensorImpl());
+    CHECK(torch::allclose(gb[i], gg[i] / (it == head_share.end() ? 1.0 : it->second), 1e-5, 1e-8));
+  }
+}
+
+// A head shared by several exits (a ResNet's per-stage heads) is divided by their summed weight.
+TEST_CASE("objective option loss.head_gradient normalised: a per-stage head is divided by its stage's weight") {
+  auto make = [](const std::string& extra) {
+    return parse_config("model:\n  type: resnet\n  stages: [2, 2]\n  widths: [4, 8]\n  head: per_stage\n"
+                        "data:\n  type: idx\nloss:\n  kind: lpa\n  weights: [1, 2, 3, 4]\n" + extra, "t.yaml");
+  };
+  DataSpec spec;
+  spec.task = Task::classification;
+  spec.input_shape = {1, 8, 8};
+  spec.output_dim = 5;
+  torch::manual_seed(5);
+  Batch batch{torch::randn({6, 1, 8, 8}), torch::randint(0, 5, {6})};
+  auto grads = [&](const ExperimentConfig& cfg, ModelPtr& m) {
+    torch::manual_seed(6);
+    m = make_model(cfg, spec);
+    auto obj = make_objective(cfg, Task::classification, 4);
+    obj->begin_step(*m, 0, 10);
+    obj->compute(*m, batch, 0, 10).total.backward();
+    std::vector<torch::Tensor> g;
+    for (auto& p : m->parameters()) g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+    return g;
+  };
+  auto cp = make(""), cn = make("  head_gradient: normalised\n");
+  ModelPtr mp, mn;
+  auto gp = grads(cp, mp), gn = grads(cn, mn);
+  REQUIRE(&mp->head_module(1) == &mp->head_module(2));
+  std::map<const void*, double> share;  // stage 1 serves exits 1, 2 (0.1 + 0.2); stage 2 3, 4
+  for (auto& p : mp->head_module(1).parameters()) share[p.unsafeGetTensorImpl()] = 0.3;
+  for (auto& p : mp->head_module(3).parameters()) share[p.unsafeGetTensorImpl()] = 0.7;
+  auto params = mp->parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    INFO("parameter " << i);
+    auto it = share.find(params[i].unsafeGetTensorImpl());
+    CHECK(torch::allclose(gn[i], gp[i] / (it == share.end() ? 1.0 : it->second), 1e-4, 1e-7));
+  }
 }
 
 // Guards LossEma and the adaptive branch of DepthSum::weights, and the state round trip.

@@ -55,7 +55,8 @@ TEST_CASE("resume: interrupted and resumed runs end bit for bit equal") {
       // The objective's own state (adaptive weights' loss averages) and its step-dependent options.
       {"loss.weights=adaptive", "loss.adaptive_decay=0.5", "loss.distill_alpha=0.3",
        "loss.gradient_equilibrium=true", "loss.curriculum=gradual", "loss.e2e_fraction=0.2",
-       "loss.final_weight=2", "loss.aux_ramp=0.5"},
+       "loss.final_weight=2", "loss.aux_ramp=0.5", "model.head=per_depth",
+       "loss.head_gradient=normalised"},
       // Mixed precision: the forward pass under bfloat16 autocast.
       {"train.precision=bf16"},
   };

@@ -92,6 +92,9 @@ struct LossSection {
   double distill_temperature = 3.0;   // softmax temperature of the distillation term
   bool gradient_equilibrium = false;  // blocks get the mean, not the sum, of later exits' gradients
   double e2e_fraction = 0.0;          // two-phase: E2E for this fraction of the steps, then LPA
+  // weighted | normalised: a head serving exits of total weight W gets its gradient divided by
+  // W (the blocks' gradients unchanged), so a shallow head learns at the optimiser's rate
+  std::string head_gradient = "weighted";
 };
 
 struct TrainSection {

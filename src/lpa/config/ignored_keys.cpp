@@ -235,6 +235,12 @@ std::vector<Rule> build_rules() {
          return "";
        }},
       {"loss.e2e_fraction", {"loss.kind", "loss.mode"}, one_term_objective},
+      {"loss.head_gradient", {"loss.kind", "loss.mode", "model.head"}, [](const Cfg& c) -> std::string {
+         std::string why = one_term_objective(c);
+         if (!why.empty()) return why;
+         if (c.model.head == "shared") return "model.head: shared (one head serves every exit: their weights sum to 1)";
+         return "";
+       }},
       {"loss.curriculum", {"loss.kind", "loss.mode"}, one_term_objective},
       {"loss.rotation_period", {"loss.kind", "loss.mode", "loss.curriculum"},
        [](const Cfg& c) -> std::string {
@@ -314,6 +320,7 @@ std::vector<Rule> build_rules() {
       probe_ignores("loss.distill_temperature"),
       probe_ignores("loss.gradient_equilibrium"),
       probe_ignores("loss.e2e_fraction"),
+      probe_ignores("loss.head_gradient"),
   };
 }
 

@@ -356,6 +356,9 @@ std::vector<ConfigKey> build_schema() {
                   "after it"),
       double_key<L>("loss.e2e_fraction", lo, &L::e2e_fraction, 0.0, 0.999,
                     "two-phase: train E2E for this fraction of the steps, then the LPA objective"),
+      string_key<L>("loss.head_gradient", lo, &L::head_gradient, {"weighted", "normalised"},
+                    "normalised: each head's gradient divided by the total weight of the exits "
+                    "it serves (the blocks' unchanged), so shallow heads learn at the full rate"),
 
       int_key<T>("train.steps", tr, &T::steps, 0, kMax, "optimiser steps; > 0 overrides epochs"),
       int_key<T>("train.epochs", tr, &T::epochs, 1, kMax, "passes over the training split"),

@@ -41,13 +41,14 @@ std::vector<torch::Tensor> DepthwiseModel::forward_all(const torch::Tensor& x, i
     }
     if (!computed(l)) continue;
     depths.push_back(l);
-    if (!o.gradient_equilibrium) {
-      hs.push_back(h);
-      continue;
+    torch::Tensor read = h;  // what head l reads
+    if (o.gradient_equilibrium) {
+      const auto n = static_cast<double>(exits_from[l]);
+      read = scale_gradient(h, 1.0 / n);
+      if (l < max_depth) h = scale_gradient(h, (n - 1.0) / n);
     }
-    const auto n = static_cast<double>(exits_from[l]);
-    hs.push_back(scale_gradient(h, 1.0 / n));
-    if (l < max_depth) h = scale_gradient(h, (n - 1.0) / n);
+    if (o.head_gradient_scales.defined()) read = scale_gradient_deferred(read, o.head_gradient_scales, l - 1);
+    hs.push_back(read);
   }
   std::vector<torch::Tensor> predictions = heads(depths, hs);
   for (size_t i = 0; i < depths.size(); ++i) outs[depths[i] - 1] = as_float32(std::move(predictions[i]));

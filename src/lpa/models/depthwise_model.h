@@ -32,6 +32,10 @@ struct ForwardOptions {
   // so every block receives the mean of the gradients of the exits at or after it. Values
   // are unchanged.
   bool gradient_equilibrium = false;
+  // loss.head_gradient: normalised. When defined (CPU float64, one entry per depth), the
+  // gradient leaving head l into h_l is multiplied by head_gradient_scales[l-1], read in
+  // backward, so the objective can fill it after the forward pass. Values are unchanged.
+  torch::Tensor head_gradient_scales;
   // Runs block l on h in place of model.block(l, h) when set: train.activation_checkpointing
   // recomputes each block in backward instead of storing its activations (train/activation_checkpoint.h).
   std::function<torch::Tensor(int64_t l, const torch::Tensor& h)> run_block;
