@@ -234,8 +234,13 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     lines.append(f"### Choosing the default: {title}, `{folder}`, validation split\n")
     lines.append("Each LPA variant (docs/method.md) over the same seeds, and the shipped recipe (the "
                  f"`lpa` arm of `{name}`) for reference; the default is chosen on these validation numbers only.\n")
+    quarter = max(1, n // 4)
+    # The networks trained alone at N/4 and N/2 (the workload's e2e_d<k> arms): the alternative
+    # a shallow exit must match, so each variant's shallow exits are set against them too.
+    alone = {k: f"e2e_d{k}" for k in (quarter, half)}
     header = ["variant", f"val depth N vs E2E ({'geo-mean ratio' if lower else 'points'})",
-              "rises > 2% (val)" if lower else "rises > 0.1 pt (val)", f"val depth {half} vs E2E depth N"]
+              "rises > 2% (val)" if lower else "rises > 0.1 pt (val)", f"val depth {half} vs E2E depth N",
+              f"val depth {quarter} vs alone", f"val depth {half} vs alone"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
     best = None
@@ -265,6 +270,7 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     e2e_arms = [a for a in arms if kinds[a] == {"e2e"}]
     for arm in [shipped] + arms:
         gaps, halves, rise = [], [], 0
+        vs_alone = {k: [] for k in alone}
         for fn in functions:
             v = runs_of(arm, fn)
             if not v or not runs_of(e2e_shipped, fn):
@@ -273,13 +279,20 @@ def variants_table(name, folder, runs, e2e_runs, lines):
             gaps.append(gap(val_n(arm, fn), rn))
             halves.append(gap(mean_std(at(v, "val", metric, half))[0], rn))
             rise += sum(rises(r.metric("val", metric), lower, 0.02 if lower else 0.001) for r in v)
+            for k, alone_arm in alone.items():
+                ref = e2e.get((fn, alone_arm), [])
+                if ref:
+                    vs_alone[k].append(gap(mean_std(at(v, "val", metric, k))[0], mean_std(at(ref, "val", metric, k))[0]))
         if not gaps:
             continue
         g, h = summary(gaps), summary(halves)
         if arm in e2e_arms:
-            lines.append(f"| {arm} (E2E) | {g:.2f}{unit} | – | – |")
+            lines.append(f"| {arm} (E2E) | {g:.2f}{unit} | – | – | – | – |")
             continue
-        lines.append(f"| {arm} | {g:.2f}{unit} | {rise} | {h:.2f}{unit} |")
+        # Only where every function has its network trained alone: a partial mean would mislead.
+        shallow = [f"{summary(vs_alone[k]):.2f}{unit}" if len(vs_alone[k]) == len(gaps) else "–"
+                   for k in (quarter, half)]
+        lines.append(f"| {arm} | {g:.2f}{unit} | {rise} | {h:.2f}{unit} | {' | '.join(shallow)} |")
         score = g if lower else -g
         if best is None or score < best[0]:
             best = (score, arm)

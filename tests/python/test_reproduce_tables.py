@@ -132,14 +132,16 @@ def main():
         cifar_row = [line for line in text.splitlines() if line.startswith("| — | 90.50 ± 0.71 | 93.00 ± 0.00 | -2.50 |")]
         check(len(cifar_row) == 1, "CIFAR-10: LPA 90.5 ± 0.71, E2E 93.0, -2.5 points:\n" + text)
         # val depth N: shipped lpa 0.03 (its val rows = test rows), final_weight_9 0.03 (0.015 x 2),
-        # E2E 0.015: both 2.00x; depth 2 against E2E's N: lpa 0.225 / 0.015, variant 0.8 / 0.015.
-        check("| lpa (shipped) | 2.00× | 0 | 15.00× |" in text, "the shipped recipe's variant row:\n" + text)
-        check("| final_weight_9 | 2.00× | 0 | 53.33× |" in text, "a variant's row:\n" + text)
+        # E2E 0.015: both 2.00x; depth 2 against E2E's N: lpa 0.225 / 0.015, variant 0.8 / 0.015;
+        # against the networks trained alone (val = test): depth 1 lpa 0.4 / 0.35, variant 1.0 /
+        # 0.35; depth 2 lpa 0.225 / 0.1, variant 0.8 / 0.1.
+        check("| lpa (shipped) | 2.00× | 0 | 15.00× | 1.14× | 2.25× |" in text, "the shipped recipe's variant row:\n" + text)
+        check("| final_weight_9 | 2.00× | 0 | 53.33× | 2.86× | 8.00× |" in text, "a variant's row:\n" + text)
         # An E2E arm is rowed against the shipped E2E (0.01 / 0.015) and never chosen as LPA's
         # default, though its ratio is the lowest; an LPA arm named e2e_fraction is an LPA variant
         # and the best (0.02); each objective at its best: 0.02 / 0.01.
-        check("| e2e_lr_0.1 (E2E) | 0.67× | – | – |" in text, "an E2E variant's row:\n" + text)
-        check("| e2e_fraction_0.5 | 1.33× | 0 | 53.33× |" in text, "an LPA arm named e2e*:\n" + text)
+        check("| e2e_lr_0.1 (E2E) | 0.67× | – | – | – | – |" in text, "an E2E variant's row:\n" + text)
+        check("| e2e_fraction_0.5 | 1.33× | 0 | 53.33× | 2.86× | 8.00× |" in text, "an LPA arm named e2e*:\n" + text)
         check("Best depth-N validation metric: **e2e_fraction_0.5**." in text, "the best LPA arm:\n" + text)
         check("**e2e_fraction_0.5** against E2E's best, **e2e_lr_0.1**, at depth N: 2.00×." in text,
               "each objective at its best setting:\n" + text)
