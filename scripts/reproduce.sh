@@ -82,8 +82,11 @@ quick_sets() {
 run_task() {
   local index="$1" dir="$2" log="$2.log"
   mkdir -p "$(dirname "$dir")"
+  # Appended, never overwritten: a later pass over a finished task (or one it refuses) must not
+  # replace the log of the training it did.
+  echo "== reproduce.sh pass $(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$log"
   # shellcheck disable=SC2086  # SETS holds whole "--set key=value" words
-  if ! "$LPA" sweep "$SWEEP" --task "$index" --root "$root" $SETS > "$log" 2>&1; then
+  if ! "$LPA" sweep "$SWEEP" --task "$index" --root "$root" $SETS >> "$log" 2>&1; then
     echo "reproduce.sh: task $index of $SWEEP failed: see $log" >&2; return 1
   fi
   # E2E with probes: per-depth heads trained on the finished E2E run's frozen model (the same
