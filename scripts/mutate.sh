@@ -36,7 +36,7 @@ MUTATIONS="$ROOT/scripts/mutations.ini"
 if [ "$LIST" = 1 ]; then "$PY" "$TOOL" list "$MUTATIONS"; exit 0; fi
 "$PY" "$TOOL" check "$MUTATIONS"  # every `find` text occurs where it should, before anything is built
 
-jobs=$(nproc 2>/dev/null || echo 2)
+jobs=$(env -u OMP_NUM_THREADS nproc 2>/dev/null || echo 2)
 build() { cmake --build "$BUILD" -j "$jobs" >"$BUILD/mutate_build.log" 2>&1; }
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 echo "mutate.sh: building the unmodified tree in $BUILD"

@@ -34,7 +34,8 @@ for a in "$@"; do
   [ "$a" = --tables-only ] && continue
   if [[ "$a" =~ ^[A-Za-z0-9_.,=/:+-]+$ ]]; then invocation+=" $a"; else invocation+=" '$a'"; fi
 done
-quick=0 variants=0 tables_only=0 list_only=0 only=all root="" out="" jobs=$(nproc 2>/dev/null || echo 2)
+# Cores for parallel jobs: GNU nproc would report OMP_NUM_THREADS when it is set.
+quick=0 variants=0 tables_only=0 list_only=0 only=all root="" out="" jobs=$(env -u OMP_NUM_THREADS nproc 2>/dev/null || echo 2)
 user_sets="" arms=""
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -9,7 +9,7 @@ lpa_build_sanitized() {
     command -v clang++ >/dev/null || { echo "clang++ not found (Debian: apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
     cmake -S . -B "$LPA_SANITIZE_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DLPA_FUZZ=ON
   fi
-  cmake --build "$LPA_SANITIZE_BUILD" -j "$(nproc 2>/dev/null || echo 2)" --target "$@"
+  cmake --build "$LPA_SANITIZE_BUILD" -j "$(env -u OMP_NUM_THREADS nproc 2>/dev/null || echo 2)" --target "$@"
 }
 
 # A report in lpa's code fails the process; reports from inside LibTorch and other prebuilt

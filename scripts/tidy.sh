@@ -7,7 +7,7 @@
 # it prints at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jobs=$(nproc 2>/dev/null || echo 2)
+jobs=$(env -u OMP_NUM_THREADS nproc 2>/dev/null || echo 2)
 if [ "${1:-}" = -j ]; then jobs="$2"; shift 2; fi
 tidy=$(command -v clang-tidy-14 || command -v clang-tidy || true)
 runner=$(command -v run-clang-tidy-14 || command -v run-clang-tidy || true)
