@@ -51,7 +51,11 @@ std::vector<torch::Tensor> DepthwiseModel::forward_all(const torch::Tensor& x, i
     hs.push_back(read);
   }
   std::vector<torch::Tensor> predictions = heads(depths, hs);
-  for (size_t i = 0; i < depths.size(); ++i) outs[depths[i] - 1] = as_float32(std::move(predictions[i]));
+  for (size_t i = 0; i < depths.size(); ++i) {
+    torch::Tensor p = as_float32(std::move(predictions[i]));
+    if (o.head_gradient_scales.defined()) p = scale_gradient_deferred(p, o.head_gradient_scales, depths[i] - 1, true);
+    outs[depths[i] - 1] = std::move(p);
+  }
   return outs;
 }
 

@@ -32,9 +32,11 @@ struct ForwardOptions {
   // so every block receives the mean of the gradients of the exits at or after it. Values
   // are unchanged.
   bool gradient_equilibrium = false;
-  // loss.head_gradient: normalised. When defined (CPU float64, one entry per depth), the
-  // gradient leaving head l into h_l is multiplied by head_gradient_scales[l-1], read in
-  // backward, so the objective can fill it after the forward pass. Values are unchanged.
+  // loss.head_gradient: normalised. When defined (CPU float64, one entry per depth, s_l), the
+  // gradient reaching head l's prediction is divided by s_l and the gradient leaving the head
+  // into h_l multiplied back by s_l: the head's parameters get 1/s_l of their gradient, the
+  // trunk exactly its own. Read in backward, so the objective can fill it after the forward
+  // pass. Values are unchanged.
   torch::Tensor head_gradient_scales;
   // Runs block l on h in place of model.block(l, h) when set: train.activation_checkpointing
   // recomputes each block in backward instead of storing its activations (train/activation_checkpoint.h).

@@ -125,54 +125,25 @@ class DepthSum : public Objective {
     // Σ c_i ℓ_i as one product over the exits weighted above 0 (an overflowing exit that no
     // weight trains must not turn the sum into NaN), plus the distillation terms.
     std::vector<int64_t> used;
-    std::vector<double> c;  // exit used[i]'s share of the objective
-    for (size_t i = 0; i < e.exits.size(); ++i) {
-      if (w[e.exits[i]] == 0) continue;
-      used.push_back(static_cast<int64_t>(i));
-      c.push_back(w[e.exits[i]] / active_weight);
-    }
-    // loss.head_gradient: normalised. Each term is divided by the total share W of the exits
-    // its head serves, and the gradient from the head into the trunk multiplied back by W: the
-    // head learns as if its exits' shares summed to 1, the blocks get the weighted gradient.
-    std::vector<double> head_share(c.size(), 1.0);
-    if (normalise_heads) {
-      std::map<const torch::nn::Module*, double> share;
-      for (size_t i = 0; i < used.size(); ++i) share[&m.head_module(e.exits[used[i]] + 1)] += c[i];
-      double* scales = o.head_gradient_scales.data_ptr<double>();
-      for (size_t i = 0; i < used.size(); ++i) {
-        const int64_t l = e.exits[used[i]];
-        head_share[i] = share.at(&m.head_module(l + 1));
-        scales[l] = head_share[i];
-      }
-    }
     std::vector<double> coefficients;
-    torch::Tensor distilled_sum, distilled_value;
-    for (size_t i = 0; i < used.size(); ++i) {
-      const int64_t l = e.exits[used[i]];
-      const double ci = c[i] / head_share[i];
+    torch::Tensor distilled_sum;
+    for (size_t i = 0; i < e.exits.size(); ++i) {
+      const int64_t l = e.exits[i];
+      if (w[l] == 0) continue;
+      const double c = w[l] / active_weight;
       const bool distilled = loss.distill_alpha > 0 && l + 1 < depth_;
-      coefficients.push_back(distilled ? ci * (1 - loss.distill_alpha) : ci);
+      used.push_back(static_cast<int64_t>(i));
+      coefficients.push_back(distilled ? c * (1 - loss.distill_alpha) : c);
       if (!distilled) continue;
-      torch::Tensor d = distillation_loss(task_, outs[l], deepest, loss.distill_temperature) * (ci * loss.distill_alpha);
+      torch::Tensor d = distillation_loss(task_, outs[l], deepest, loss.distill_temperature) * (c * loss.distill_alpha);
       distilled_sum = distilled_sum.defined() ? distilled_sum + d : d;
-      if (!normalise_heads) continue;
-      torch::Tensor v = d.detach() * head_share[i];
-      distilled_value = distilled_value.defined() ? distilled_value + v : v;
     }
+    if (normalise_heads) fill_head_shares(m, e.exits, w, active_weight, o.head_gradient_scales);
     const auto on = e.losses.options();
     torch::Tensor terms = e.losses;
     if (used.size() < e.exits.size()) terms = terms.index_select(0, used_on_device_.get(used, on.dtype(torch::kLong)));
     torch::Tensor total_loss = (terms * coefficients_on_device_.get(coefficients, on)).sum();
     if (distilled_sum.defined()) total_loss = total_loss + distilled_sum;
-    if (normalise_heads) {
-      // The value stays the weighted objective (the log, the divergence check); only the
-      // gradients differ.
-      std::vector<double> weighted(coefficients.size());
-      for (size_t i = 0; i < weighted.size(); ++i) weighted[i] = coefficients[i] * head_share[i];
-      torch::Tensor value = (terms.detach() * weighted_on_device_.get(weighted, on)).sum();
-      if (distilled_value.defined()) value = value + distilled_value;
-      total_loss = total_loss + (value - total_loss.detach());
-    }
     return {total_loss, per_depth, e.exits, e.losses.detach()};
   }
 
@@ -202,7 +173,20 @@ class DepthSum : public Objective {
  private:
   HostConstant<int64_t> used_on_device_;
   HostConstant<double> coefficients_on_device_;
-  HostConstant<double> weighted_on_device_;
+
+  // loss.head_gradient: normalised. s_l = W_g, the summed share of the exits in the loss that
+  // head g = g_l serves: forward_all divides the gradient into the head by it and multiplies
+  // the gradient out of the head by it, so the head learns as if those shares summed to 1 and
+  // the blocks get the weighted objective's gradient.
+  static void fill_head_shares(DepthwiseModel& m, const std::vector<int64_t>& exits, const std::vector<double>& w,
+                               double active_weight, torch::Tensor& scales) {
+    std::map<const torch::nn::Module*, double> share;
+    for (int64_t l : exits)
+      if (w[l] != 0) share[&m.head_module(l + 1)] += w[l] / active_weight;
+    double* s = scales.data_ptr<double>();
+    for (int64_t l : exits)
+      if (w[l] != 0) s[l] = share.at(&m.head_module(l + 1));
+  }
 
   bool in_e2e_phase(int64_t step, int64_t total) const {
     return cfg_.loss.e2e_fraction > 0 &&
