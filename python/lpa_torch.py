@@ -383,16 +383,21 @@ class BasicBlock(nn.Module):
 
 class ResNetHead(nn.Module):
     """Global average pool + linear; the pre-activation network first applies this exit's
-    BatchNorm + activation (its trajectory is not normalised)."""
+    BatchNorm + activation (its trajectory is not normalised), and with model.exit_width > 0
+    the exit's adapter, act(bn(conv3x3)), comes before the pool."""
 
     def __init__(self, t, act, where):
         super().__init__()
         self.norm = _batch_norm(t, "norm", where) if "norm.weight" in t else None
+        self.exit_conv = _conv(t, "exit_conv", 1, where) if "exit_conv.weight" in t else None
+        self.exit_bn = _batch_norm(t, "exit_bn", where) if self.exit_conv is not None else None
         self.fc = _linear(t, "fc", where)
         self.act = act
 
     def forward(self, h):
         z = h if self.norm is None else self.act(self.norm(h))
+        if self.exit_conv is not None:
+            z = self.act(self.exit_bn(self.exit_conv(z)))
         return self.fc(torch.mean(z, [2, 3]))
 
 

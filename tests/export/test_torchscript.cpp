@@ -168,7 +168,9 @@ TEST_CASE("torchscript export: resnet variants match the model at every depth") 
       "  stages: [2, 2]\n  widths: [4, 8]\n  head: per_stage\n",
       "  stages: [2, 1]\n  widths: [4, 8]\n  head: per_depth\n  activation: gelu\n",
       "  stages: [2, 2]\n  widths: [4, 8]\n  head: per_stage\n  preact: true\n",
-      "  stages: [1, 2]\n  widths: [6, 6]\n  isotropic: true\n  head: shared\n  preact: true\n"};
+      "  stages: [1, 2]\n  widths: [6, 6]\n  isotropic: true\n  head: shared\n  preact: true\n",
+      "  stages: [2, 2]\n  widths: [4, 8]\n  head: per_stage\n  exit_width: 5\n",
+      "  stages: [2, 1]\n  widths: [4, 8]\n  head: per_stage\n  preact: true\n  exit_width: 3\n"};
   for (const auto& v : variants) {
     INFO(v);
     auto m = from_yaml("model:\n  type: resnet\n" + v + "data:\n  type: idx\n", spec);

@@ -32,6 +32,8 @@ const char* const kVariants[] = {
     "  stages: [2, 1, 2]\n  widths: [4, 8, 6]\n  head: per_stage\n  preact: true\n",
     "  stages: [2, 1, 2]\n  widths: [4, 8, 6]\n  head: per_depth\n  preact: true\n",
     "  stages: [2, 3]\n  widths: [6, 6]\n  head: shared\n  preact: true\n",
+    "  stages: [2, 1, 2]\n  widths: [4, 8, 6]\n  head: per_stage\n  exit_width: 5\n",
+    "  stages: [2, 1, 2]\n  widths: [4, 8, 6]\n  head: per_depth\n  preact: true\n  exit_width: 3\n",
 };
 
 double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
@@ -154,6 +156,42 @@ TEST_CASE("resnet: heads per stage read the stage's width - per-exit norms count
   for (auto& p : pre->block_module(2).parameters()) block2 += p.numel();
   CHECK(pre->params_at_depth(2) - pre->params_at_depth(1) == block2);
   CHECK(post->params_at_depth(2) - post->params_at_depth(1) == block2);
+}
+
+TEST_CASE("resnet: model.exit_width gives every exit its own conv3x3 + BN + act before the pool") {
+  auto plain = tiny_resnet("  stages: [2, 1]\n  widths: [4, 8]\n  head: per_stage\n");
+  auto m = tiny_resnet("  stages: [2, 1]\n  widths: [4, 8]\n  head: per_stage\n  exit_width: 6\n");
+  auto& h1 = dynamic_cast<ResNetHeadImpl&>(m->head_module(1));
+  REQUIRE(h1.exit_convs.size() == 2);  // one adapter per exit of stage 1, its fc shared
+  CHECK(h1.exit_convs[0]->weight.sizes() == torch::IntArrayRef({6, 4, 3, 3}));
+  CHECK(h1.fc->weight.sizes() == torch::IntArrayRef({5, 6}));
+  CHECK(dynamic_cast<ResNetHeadImpl&>(plain->head_module(1)).exit_convs.empty());
+
+  // Exit 2 reads the head's second adapter: fc(mean(relu(bn(conv(h))))), on running statistics.
+  m->eval();
+  auto h = torch::randn({3, 4, 12, 12});
+  {
+    torch::NoGradGuard g;
+    h1.exit_norms[1]->running_mean.uniform_(-0.5, 0.5);
+    h1.exit_norms[1]->running_var.uniform_(0.5, 2.0);
+  }
+  auto z = torch::relu(h1.exit_norms[1]->forward(h1.exit_convs[1]->forward(h)));
+  CHECK(max_diff(m->head(2, h), h1.fc->forward(z.mean({2, 3}))) <= 1e-6);
+  CHECK(max_diff(m->head(1, h), m->head(2, h)) > 1e-3);  // exit 1 has an adapter of its own
+
+  // A depth counts exactly one adapter: its own.
+  auto count = [](torch::nn::Module& x) {
+    int64_t n = 0;
+    for (auto& p : x.parameters()) n += p.numel();
+    return n;
+  };
+  const int64_t adapter = count(*h1.exit_convs[0]) + count(*h1.exit_norms[0]);
+  CHECK(adapter == 6 * 4 * 9 + 2 * 6);
+  CHECK(m->params_at_depth(1) == count(m->stem_module()) + count(m->block_module(1)) + count(*h1.fc) + adapter);
+  CHECK(m->params_at_depth(2) - m->params_at_depth(1) == count(m->block_module(2)));
+  // FLOPs: the adapter's conv at the exit's resolution, then a 6-wide linear layer.
+  CHECK(m->head_flops_per_sample(1) == Approx(2.0 * 4 * 6 * 9 * 12 * 12 + 2.0 * 6 * 5));
+  CHECK(m->head_flops_per_sample(3) == Approx(2.0 * 8 * 6 * 9 * 6 * 6 + 2.0 * 6 * 5));
 }
 
 // docs/batchnorm.md: each BatchNorm belongs to one block (or one exit), and block j's input does

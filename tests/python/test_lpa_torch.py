@@ -83,6 +83,14 @@ loss: {kind: lpa, mode: joint, weights: uniform}
 train: {steps: 20, lr: 0.01, threads: 1, device: cpu, log_every: 10, warmup_steps: 0}
 eval: {every: 20}
 """, 3, True),
+    ("resnet_exit_width", """
+experiment: {name: lt_resnet_exit}
+model: {type: resnet, stages: [2, 1], widths: [4, 8], head: per_stage, exit_width: 6}
+data: {type: idx, root: "{work}/idx", batch_size: 32, val_fraction: 0.2}
+loss: {kind: lpa, mode: joint, weights: uniform}
+train: {steps: 20, lr: 0.01, threads: 1, device: cpu, log_every: 10, warmup_steps: 0}
+eval: {every: 20}
+""", 2, True),
     ("resnet_preact_silu", """
 experiment: {name: lt_resnet_pre}
 model: {type: resnet, stages: [1, 2], widths: [4, 8], head: per_stage, preact: true, activation: silu}

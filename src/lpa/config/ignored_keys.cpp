@@ -107,6 +107,7 @@ std::vector<Rule> build_rules() {
       family_key("model.preset", "resnet", "ResNet"),
       family_key("model.preact", "resnet", "ResNet"),
       family_key("model.isotropic", "resnet", "ResNet"),
+      family_key("model.exit_width", "resnet", "ResNet"),
       {"model.stages", {"model.type", "model.preset"}, [](const Cfg& c) -> std::string {
          if (c.model.type != "resnet") return model_is(c, "ResNet only");
          if (!c.model.preset.empty())

@@ -1,7 +1,7 @@
 // TorchScript pieces of the CIFAR-style ResNet (models/resnet.h), in eval mode: convolutions,
 // batch norm on running statistics, global average pool + linear heads. The head at depth k
-// keeps only what depth k uses: the linear layer and, in the pre-activation network, the one
-// BatchNorm of that exit.
+// keeps only what depth k uses: the linear layer, in the pre-activation network the one
+// BatchNorm of that exit, and that exit's adapter (model.exit_width).
 #include <sstream>
 
 #include "lpa/export/script_family.h"
@@ -58,7 +58,7 @@ std::string block_source(BasicBlockImpl& b) {
 }
 
 // The head of depth `depth` as the piece `name`: its linear layer and, where the head has
-// per-exit norms, the one of this exit.
+// per-exit norms or adapters, this exit's.
 ScriptPart head_part(DepthwiseModel& model, int64_t depth, const std::string& name) {
   auto& head = dynamic_cast<ResNetHeadImpl&>(model.head_module(depth));
   ScriptPart h;
@@ -66,14 +66,21 @@ ScriptPart head_part(DepthwiseModel& model, int64_t depth, const std::string& na
   h.module = &head;
   h.only.emplace_back("fc", head.fc.get());
   std::string z = "h";
+  // The exits one head serves use its per-exit pieces in depth order: this exit's slot is the
+  // count of shallower exits read by the same head.
+  int64_t slot = 0;
+  for (int64_t l = 1; l < depth; ++l) slot += &model.head_module(l) == &model.head_module(depth) ? 1 : 0;
   if (!head.norms.empty()) {
-    // The exits one head serves use its norms in depth order: this exit's is the count of
-    // shallower exits read by the same head.
-    int64_t slot = 0;
-    for (int64_t l = 1; l < depth; ++l) slot += &model.head_module(l) == &model.head_module(depth) ? 1 : 0;
     auto& norm = *head.norms.at(slot);
     h.only.emplace_back("norm", &norm);
     z = act(head.activation, bn("self.norm", norm, "h"));
+  }
+  if (!head.exit_convs.empty()) {
+    auto& c = *head.exit_convs.at(slot);
+    auto& b = *head.exit_norms.at(slot);
+    h.only.emplace_back("exit_conv", &c);
+    h.only.emplace_back("exit_bn", &b);
+    z = act(head.activation, bn("self.exit_bn", b, conv("self.exit_conv", c, z)));
   }
   h.source = "def forward(self, h):\n    return torch.linear(torch.mean(" + z +
              ", [2, 3]), self.fc.weight, self.fc.bias)\n";

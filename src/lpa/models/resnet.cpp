@@ -68,17 +68,27 @@ torch::Tensor ResNetStemImpl::forward(const torch::Tensor& x) {
 }
 
 ResNetHeadImpl::ResNetHeadImpl(int64_t width, int64_t classes, int64_t exits, bool preact,
-                               std::string act)
+                               std::string act, int64_t exit_width)
     : activation(std::move(act)) {
-  if (preact)
-    for (int64_t i = 0; i < exits; ++i)
-      norms.emplace_back(register_module("norm" + std::to_string(i + 1), nn::BatchNorm2d(width)));
-  fc = register_module("fc", nn::Linear(width, classes));
+  for (int64_t i = 0; i < exits; ++i) {
+    const std::string n = std::to_string(i + 1);
+    if (preact) norms.emplace_back(register_module("norm" + n, nn::BatchNorm2d(width)));
+    if (exit_width > 0) {
+      exit_convs.emplace_back(register_module("exit_conv" + n, conv(width, exit_width, 3, 1)));
+      exit_norms.emplace_back(register_module("exit_bn" + n, nn::BatchNorm2d(exit_width)));
+    }
+  }
+  fc = register_module("fc", nn::Linear(exit_width > 0 ? exit_width : width, classes));
+}
+
+torch::Tensor ResNetHeadImpl::adapt(const torch::Tensor& z, int64_t slot) {
+  if (exit_convs.empty()) return z;
+  return apply_activation(activation, batch_norm(*exit_norms.at(slot), exit_convs.at(slot)->forward(z), *sync));
 }
 
 torch::Tensor ResNetHeadImpl::forward(const torch::Tensor& h, int64_t slot) {
   torch::Tensor z = norms.empty() ? h : apply_activation(activation, batch_norm(*norms.at(slot), h, *sync));
-  return fc->forward(z.mean({2, 3}));
+  return fc->forward(adapt(z, slot).mean({2, 3}));
 }
 
 ResNet::ResNet(const std::vector<int64_t>& shape, int64_t classes, const ModelSection& c)
@@ -103,7 +113,9 @@ ResNet::ResNet(const std::vector<int64_t>& shape, int64_t classes, const ModelSe
       if (b->has_projection()) f += conv_flops(in, out, 1, ho, wo);
       blocks_.emplace_back(b);
       block_flops_.push_back(f);
-      head_flops_.push_back(2.0 * out * classes);
+      head_flops_.push_back(c.exit_width > 0
+                                ? conv_flops(out, c.exit_width, 3, ho, wo) + 2.0 * c.exit_width * classes
+                                : 2.0 * out * classes);
       stage_of_.push_back(s);
       in = out;
       h = ho;
@@ -125,7 +137,8 @@ ResNet::ResNet(const std::vector<int64_t>& shape, int64_t classes, const ModelSe
     for (int64_t l = 0; l < n; ++l)
       if (head_of_[l] == k) last = L.widths[stage_of_[l]];
     const std::string name = c.head == "shared" ? "head" : "head" + std::to_string(k + 1);
-    heads_.emplace_back(register_module(name, ResNetHead(last, classes, served[k], preact_, c.activation)));
+    heads_.emplace_back(
+        register_module(name, ResNetHead(last, classes, served[k], preact_, c.activation, c.exit_width)));
   }
 }
 
@@ -150,7 +163,12 @@ std::vector<torch::Tensor> ResNet::parameters_at_depth(int64_t d) {
   for (int64_t l = 1; l <= d; ++l) add(*blocks_[l - 1]);
   ResNetHeadImpl& hd = *heads_[head_of_[d - 1]];
   add(*hd.fc);
-  if (!hd.norms.empty()) add(*hd.norms[slot_of_[d - 1]]);
+  const int64_t slot = slot_of_[d - 1];
+  if (!hd.norms.empty()) add(*hd.norms[slot]);
+  if (!hd.exit_convs.empty()) {
+    add(*hd.exit_convs[slot]);
+    add(*hd.exit_norms[slot]);
+  }
   return out;
 }
 

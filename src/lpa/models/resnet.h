@@ -45,10 +45,18 @@ TORCH_MODULE(ResNetStem);
 // Global average pool + linear. In the pre-activation network the trajectory is not normalised,
 // so the head first applies BN + act, with one BatchNorm per exit it serves: the statistics of
 // h_l differ from depth to depth, and a norm shared across exits would average them.
+// With model.exit_width > 0 each exit also has an adapter, act(bn(conv3x3(z))) to exit_width
+// channels, before the pool (BYOT's per-exit bottleneck): the exit can compute class features
+// from the trajectory instead of requiring its channels to be linearly separable once pooled.
 struct ResNetHeadImpl : torch::nn::Module {
-  ResNetHeadImpl(int64_t width, int64_t classes, int64_t exits, bool preact, std::string activation);
+  ResNetHeadImpl(int64_t width, int64_t classes, int64_t exits, bool preact, std::string activation,
+                 int64_t exit_width);
   torch::Tensor forward(const torch::Tensor& h, int64_t exit_slot);
+  // The exit adapter of `exit_slot` on z (the pooled input without one).
+  torch::Tensor adapt(const torch::Tensor& z, int64_t exit_slot);
   std::vector<torch::nn::BatchNorm2d> norms;  // preact only: one per exit served
+  std::vector<torch::nn::Conv2d> exit_convs;  // exit_width > 0: one per exit served
+  std::vector<torch::nn::BatchNorm2d> exit_norms;
   torch::nn::Linear fc{nullptr};
   std::string activation;
   BatchNormSyncPtr sync = std::make_shared<BatchNormSync>();
