@@ -136,6 +136,33 @@ TEST_CASE("probes: an interrupted probe run resumes bit for bit without its sour
     for (size_t c = 0; c + 2 < a[i].size(); ++c) CHECK(a[i][c] == b[i][c]);  // all but speed, time
 }
 
+// Guards load_probe_source's copy exit by exit (DepthwiseModel::exit_tensors): a source head
+// per stage holds the per-exit norms and adapters of all its exits, a probe's head per depth
+// only its own, so before any probe step every depth must predict exactly as the source does.
+TEST_CASE("probes: from heads per stage with per-exit norms and adapters, every exit starts as trained") {
+  test::TempDir dir("probe_per_stage");
+  std::filesystem::create_directories(dir.file("images"));
+  test::write_idx_files(dir.file("images"), 320, 100, 12, 12, 10, true);
+  std::string yaml = resnet_yaml(dir.file("images"), "  kind: lpa\n  weights: uniform\n", 12);
+  const std::string per_depth = "  head: per_depth\n";
+  yaml.replace(yaml.find(per_depth), per_depth.size(), "  head: per_stage\n  exit_width: 3\n");
+  train(parse_config(yaml, "src.yaml"), dir.file("src"));
+
+  const auto cfg = parse_config(yaml, "p.yaml", {"train.probe_from=" + dir.file("src"), "model.head=per_depth"});
+  auto data = make_dataset(cfg);
+  auto probe = cli::build_model(cfg, data->spec());
+  cli::load_probe_source(cfg, data->spec(), *probe);
+  auto source = cli::load_trained_run(dir.file("src"), "cpu");
+  probe->eval();
+  source.model->eval();
+  torch::NoGradGuard g;
+  const auto x = torch::randn({6, 1, 12, 12});
+  for (int64_t l = 1; l <= 3; ++l) {
+    INFO("depth " << l);
+    CHECK(torch::equal(probe->forward(x, l), source.model->forward(x, l)));
+  }
+}
+
 // Guards probe_trained_exits: heads shared with the deepest exit are not trained; nothing left
 // to train is refused.
 TEST_CASE("probes: which heads train, per head layout") {

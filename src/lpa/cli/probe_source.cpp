@@ -1,5 +1,7 @@
 #include "lpa/cli/probe_source.h"
 
+#include <algorithm>
+
 #include <yaml-cpp/yaml.h>
 
 #include "lpa/cli/load_run.h"
@@ -32,27 +34,30 @@ std::string model_difference(const ExperimentConfig& source, const ExperimentCon
   return "";
 }
 
-// Every parameter and buffer of `from` into the same-named tensor of `to`, which must have the
-// same names and shapes.
-void copy_tensors(torch::nn::Module& from, torch::nn::Module& to, const std::string& what) {
-  auto collect = [](torch::nn::Module& m) {
-    auto all = m.named_parameters();
-    for (const auto& b : m.named_buffers()) all.insert(b.key(), b.value());
-    return all;
-  };
-  auto src = collect(from), dst = collect(to);
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+NamedTensors tensors_of(torch::nn::Module& m) {
+  NamedTensors all;
+  for (const auto& p : m.named_parameters()) all.emplace_back(p.key(), p.value());
+  for (const auto& b : m.named_buffers()) all.emplace_back(b.key(), b.value());
+  return all;
+}
+
+// Every tensor of `from` into the same-named tensor of `to`, which must have the same names
+// and shapes.
+void copy_tensors(const NamedTensors& from, const NamedTensors& to, const std::string& what) {
   auto mismatch = [&](const std::string& why) {
     return UserError("train.probe_from: " + what + " does not fit this run's (" + why + ")");
   };
-  if (src.size() != dst.size())
-    throw mismatch(std::to_string(src.size()) + " tensors there, " + std::to_string(dst.size()) + " here");
+  if (from.size() != to.size())
+    throw mismatch(std::to_string(from.size()) + " tensors there, " + std::to_string(to.size()) + " here");
   torch::NoGradGuard no_grad;
-  for (const auto& t : dst) {
-    const torch::Tensor* s = src.find(t.key());
-    if (!s) throw mismatch("no " + t.key() + " there");
-    if (s->sizes() != t.value().sizes() || s->scalar_type() != t.value().scalar_type())
-      throw mismatch(t.key() + " has another shape or type");
-    t.value().copy_(*s);
+  for (const auto& [name, t] : to) {
+    auto s = std::find_if(from.begin(), from.end(), [&](const auto& f) { return f.first == name; });
+    if (s == from.end()) throw mismatch("no " + name + " there");
+    if (s->second.sizes() != t.sizes() || s->second.scalar_type() != t.scalar_type())
+      throw mismatch(name + " has another shape or type");
+    t.copy_(s->second);
   }
 }
 
@@ -90,11 +95,14 @@ std::string load_probe_source(const ExperimentConfig& cfg, const DataSpec& spec,
   } catch (const UserError& e) {
     throw UserError(where + ": " + e.what());
   }
-  copy_tensors(trained->stem_module(), model.stem_module(), "the stem of " + from);
+  copy_tensors(tensors_of(trained->stem_module()), tensors_of(model.stem_module()), "the stem of " + from);
   for (int64_t l = 1; l <= model.depth(); ++l)
-    copy_tensors(trained->block_module(l), model.block_module(l), "block " + std::to_string(l) + " of " + from);
+    copy_tensors(tensors_of(trained->block_module(l)), tensors_of(model.block_module(l)),
+                 "block " + std::to_string(l) + " of " + from);
+  // Exit by exit: a head the source shares across a stage holds the per-exit pieces of all its
+  // exits, a probe's per-depth head only its own.
   for (int64_t l = 1; l <= model.depth(); ++l)
-    copy_tensors(trained->head_module(l), model.head_module(l),
+    copy_tensors(trained->exit_tensors(l), model.exit_tensors(l),
                  "the head of exit " + std::to_string(l) + " of " + from);
   return checkpoint;
 }

@@ -94,6 +94,14 @@ torch::Tensor DepthwiseModel::forward(const torch::Tensor& x, int64_t d) {
   return as_float32(head(d, h));
 }
 
+std::vector<std::pair<std::string, torch::Tensor>> DepthwiseModel::exit_tensors(int64_t l) {
+  check_depth(l);
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : head_module(l).named_parameters()) out.emplace_back(p.key(), p.value());
+  for (const auto& b : head_module(l).named_buffers()) out.emplace_back(b.key(), b.value());
+  return out;
+}
+
 std::vector<torch::Tensor> DepthwiseModel::parameters_at_depth(int64_t d) {
   check_depth(d);
   std::vector<torch::Tensor> out;

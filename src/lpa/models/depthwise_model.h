@@ -61,6 +61,11 @@ class DepthwiseModel : public torch::nn::Module {
   virtual torch::nn::Module& stem_module() = 0;
   virtual torch::nn::Module& block_module(int64_t l) = 0;
   virtual torch::nn::Module& head_module(int64_t l) = 0;
+  // The parameters and buffers exit l reads, named within its head: all of head_module(l),
+  // unless a head keeps pieces per exit it serves (a ResNet's per-exit norms and adapters):
+  // those appear under one name whatever the exit's place in its head, so exit l of a model
+  // with heads per stage and of one with heads per depth match name by name (probes copy them).
+  virtual std::vector<std::pair<std::string, torch::Tensor>> exit_tensors(int64_t l);
 
   // Whether layer dropout may skip block l (h_l = h_{l-1}): not for blocks that change the
   // trajectory's shape (a ResNet's downsampling blocks).

@@ -153,6 +153,24 @@ void ResNet::synchronise_batch_norm(TensorAllReduce all_reduce_sum) {
   for (auto& h : heads_) h->sync = sync;
 }
 
+std::vector<std::pair<std::string, torch::Tensor>> ResNet::exit_tensors(int64_t l) {
+  check_depth(l);
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  auto add = [&](const std::string& name, torch::nn::Module& m) {
+    for (const auto& p : m.named_parameters()) out.emplace_back(name + "." + p.key(), p.value());
+    for (const auto& b : m.named_buffers()) out.emplace_back(name + "." + b.key(), b.value());
+  };
+  ResNetHeadImpl& hd = *heads_[head_of_[l - 1]];
+  const int64_t slot = slot_of_[l - 1];
+  add("fc", *hd.fc);
+  if (!hd.norms.empty()) add("norm", *hd.norms[slot]);
+  if (!hd.exit_convs.empty()) {
+    add("exit_conv", *hd.exit_convs[slot]);
+    add("exit_bn", *hd.exit_norms[slot]);
+  }
+  return out;
+}
+
 std::vector<torch::Tensor> ResNet::parameters_at_depth(int64_t d) {
   check_depth(d);
   std::vector<torch::Tensor> out;
