@@ -64,24 +64,13 @@ ScriptPart head_part(DepthwiseModel& model, int64_t depth, const std::string& na
   ScriptPart h;
   h.name = name;
   h.module = &head;
-  h.only.emplace_back("fc", head.fc.get());
+  const int64_t slot = dynamic_cast<ResNet&>(model).exit_slot(depth);
+  h.only = head.exit_pieces(slot);
   std::string z = "h";
-  // The exits one head serves use its per-exit pieces in depth order: this exit's slot is the
-  // count of shallower exits read by the same head.
-  int64_t slot = 0;
-  for (int64_t l = 1; l < depth; ++l) slot += &model.head_module(l) == &model.head_module(depth) ? 1 : 0;
-  if (!head.norms.empty()) {
-    auto& norm = *head.norms.at(slot);
-    h.only.emplace_back("norm", &norm);
-    z = act(head.activation, bn("self.norm", norm, "h"));
-  }
-  if (!head.exit_convs.empty()) {
-    auto& c = *head.exit_convs.at(slot);
-    auto& b = *head.exit_norms.at(slot);
-    h.only.emplace_back("exit_conv", &c);
-    h.only.emplace_back("exit_bn", &b);
-    z = act(head.activation, bn("self.exit_bn", b, conv("self.exit_conv", c, z)));
-  }
+  if (!head.norms.empty()) z = act(head.activation, bn("self.norm", *head.norms.at(slot), "h"));
+  if (!head.exit_convs.empty())
+    z = act(head.activation,
+            bn("self.exit_bn", *head.exit_norms.at(slot), conv("self.exit_conv", *head.exit_convs.at(slot), z)));
   h.source = "def forward(self, h):\n    return torch.linear(torch.mean(" + z +
              ", [2, 3]), self.fc.weight, self.fc.bias)\n";
   return h;

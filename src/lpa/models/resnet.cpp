@@ -86,6 +86,16 @@ torch::Tensor ResNetHeadImpl::adapt(const torch::Tensor& z, int64_t slot) {
   return apply_activation(activation, batch_norm(*exit_norms.at(slot), exit_convs.at(slot)->forward(z), *sync));
 }
 
+std::vector<std::pair<std::string, torch::nn::Module*>> ResNetHeadImpl::exit_pieces(int64_t slot) {
+  std::vector<std::pair<std::string, torch::nn::Module*>> out{{"fc", fc.get()}};
+  if (!norms.empty()) out.emplace_back("norm", norms.at(slot).get());
+  if (!exit_convs.empty()) {
+    out.emplace_back("exit_conv", exit_convs.at(slot).get());
+    out.emplace_back("exit_bn", exit_norms.at(slot).get());
+  }
+  return out;
+}
+
 torch::Tensor ResNetHeadImpl::forward(const torch::Tensor& h, int64_t slot) {
   torch::Tensor z = norms.empty() ? h : apply_activation(activation, batch_norm(*norms.at(slot), h, *sync));
   return fc->forward(adapt(z, slot).mean({2, 3}));
@@ -156,17 +166,9 @@ void ResNet::synchronise_batch_norm(TensorAllReduce all_reduce_sum) {
 std::vector<std::pair<std::string, torch::Tensor>> ResNet::exit_tensors(int64_t l) {
   check_depth(l);
   std::vector<std::pair<std::string, torch::Tensor>> out;
-  auto add = [&](const std::string& name, torch::nn::Module& m) {
-    for (const auto& p : m.named_parameters()) out.emplace_back(name + "." + p.key(), p.value());
-    for (const auto& b : m.named_buffers()) out.emplace_back(name + "." + b.key(), b.value());
-  };
-  ResNetHeadImpl& hd = *heads_[head_of_[l - 1]];
-  const int64_t slot = slot_of_[l - 1];
-  add("fc", *hd.fc);
-  if (!hd.norms.empty()) add("norm", *hd.norms[slot]);
-  if (!hd.exit_convs.empty()) {
-    add("exit_conv", *hd.exit_convs[slot]);
-    add("exit_bn", *hd.exit_norms[slot]);
+  for (const auto& [name, m] : heads_[head_of_[l - 1]]->exit_pieces(slot_of_[l - 1])) {
+    for (const auto& p : m->named_parameters()) out.emplace_back(name + "." + p.key(), p.value());
+    for (const auto& b : m->named_buffers()) out.emplace_back(name + "." + b.key(), b.value());
   }
   return out;
 }
@@ -179,14 +181,7 @@ std::vector<torch::Tensor> ResNet::parameters_at_depth(int64_t d) {
   };
   add(*stem_);
   for (int64_t l = 1; l <= d; ++l) add(*blocks_[l - 1]);
-  ResNetHeadImpl& hd = *heads_[head_of_[d - 1]];
-  add(*hd.fc);
-  const int64_t slot = slot_of_[d - 1];
-  if (!hd.norms.empty()) add(*hd.norms[slot]);
-  if (!hd.exit_convs.empty()) {
-    add(*hd.exit_convs[slot]);
-    add(*hd.exit_norms[slot]);
-  }
+  for (const auto& piece : heads_[head_of_[d - 1]]->exit_pieces(slot_of_[d - 1])) add(*piece.second);
   return out;
 }
 

@@ -54,6 +54,9 @@ struct ResNetHeadImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& h, int64_t exit_slot);
   // The exit adapter of `exit_slot` on z (the pooled input without one).
   torch::Tensor adapt(const torch::Tensor& z, int64_t exit_slot);
+  // What exit `exit_slot` reads, by role: fc, and its norm, exit_conv, exit_bn where the head has
+  // them (parameter counts, probes and export all take a depth's head from here).
+  std::vector<std::pair<std::string, torch::nn::Module*>> exit_pieces(int64_t exit_slot);
   std::vector<torch::nn::BatchNorm2d> norms;  // preact only: one per exit served
   std::vector<torch::nn::Conv2d> exit_convs;  // exit_width > 0: one per exit served
   std::vector<torch::nn::BatchNorm2d> exit_norms;
@@ -88,6 +91,8 @@ class ResNet : public DepthwiseModel {
 
   const ResNetLayout& layout() const { return layout_; }
   int64_t stage_of(int64_t l) const { return stage_of_.at(l - 1); }
+  // Exit l's place among the exits its head serves (in depth order).
+  int64_t exit_slot(int64_t l) const { return slot_of_.at(l - 1); }
 
  private:
   ResNetLayout layout_;
