@@ -53,7 +53,9 @@ void copy_tensors(const NamedTensors& from, const NamedTensors& to, const std::s
     throw mismatch(std::to_string(from.size()) + " tensors there, " + std::to_string(to.size()) + " here");
   torch::NoGradGuard no_grad;
   for (const auto& [name, t] : to) {
-    auto s = std::find_if(from.begin(), from.end(), [&](const auto& f) { return f.first == name; });
+    // A lambda may not capture a structured binding before C++20 (clang refuses it).
+    const std::string& wanted = name;
+    auto s = std::find_if(from.begin(), from.end(), [&](const auto& f) { return f.first == wanted; });
     if (s == from.end()) throw mismatch("no " + name + " there");
     if (s->second.sizes() != t.sizes() || s->second.scalar_type() != t.scalar_type())
       throw mismatch(name + " has another shape or type");
