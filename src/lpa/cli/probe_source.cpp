@@ -10,6 +10,7 @@
 #include "lpa/config/schema.h"
 #include "lpa/errors.h"
 #include "lpa/io/run_dir.h"
+#include "lpa/models/named_tensors.h"
 #include "lpa/models/registry.h"
 #include "lpa/train/checkpoint.h"
 
@@ -34,12 +35,9 @@ std::string model_difference(const ExperimentConfig& source, const ExperimentCon
   return "";
 }
 
-using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
-
 NamedTensors tensors_of(torch::nn::Module& m) {
   NamedTensors all;
-  for (const auto& p : m.named_parameters()) all.emplace_back(p.key(), p.value());
-  for (const auto& b : m.named_buffers()) all.emplace_back(b.key(), b.value());
+  append_named_tensors(all, m);
   return all;
 }
 

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-namespace lpa {
+#include "lpa/models/named_tensors.h"
 
-using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+namespace lpa {
 
 struct SafetensorsFile {
   NamedTensors tensors;  // in file order

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "lpa/errors.h"
+#include "lpa/models/named_tensors.h"
 
 namespace lpa {
 
@@ -42,13 +43,9 @@ ScriptPart script_part(std::string name, torch::nn::Module& module, std::string 
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> part_tensors(const ScriptPart& part) {
-  std::vector<std::pair<std::string, torch::Tensor>> out;
-  auto add = [&](const std::string& prefix, torch::nn::Module& m) {
-    for (const auto& p : m.named_parameters(true)) out.emplace_back(prefix + p.key(), p.value());
-    for (const auto& b : m.named_buffers(true)) out.emplace_back(prefix + b.key(), b.value());
-  };
-  if (part.only.empty()) add("", *part.module);
-  for (const auto& [name, m] : part.only) add(name + ".", *m);
+  NamedTensors out;
+  if (part.only.empty()) append_named_tensors(out, *part.module);
+  for (const auto& [name, m] : part.only) append_named_tensors(out, *m, name + ".");
   for (const auto& [name, t] : part.extra_buffers) out.emplace_back(name, t);
   return out;
 }

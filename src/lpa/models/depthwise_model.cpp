@@ -5,6 +5,7 @@
 
 #include "lpa/errors.h"
 #include "lpa/models/gradient_scale.h"
+#include "lpa/models/named_tensors.h"
 
 namespace lpa {
 
@@ -96,9 +97,8 @@ torch::Tensor DepthwiseModel::forward(const torch::Tensor& x, int64_t d) {
 
 std::vector<std::pair<std::string, torch::Tensor>> DepthwiseModel::exit_tensors(int64_t l) {
   check_depth(l);
-  std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (const auto& p : head_module(l).named_parameters()) out.emplace_back(p.key(), p.value());
-  for (const auto& b : head_module(l).named_buffers()) out.emplace_back(b.key(), b.value());
+  NamedTensors out;
+  append_named_tensors(out, head_module(l));
   return out;
 }
 

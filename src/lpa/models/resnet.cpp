@@ -4,6 +4,7 @@
 
 #include "lpa/errors.h"
 #include "lpa/models/activation.h"
+#include "lpa/models/named_tensors.h"
 
 namespace lpa {
 namespace {
@@ -165,11 +166,9 @@ void ResNet::synchronise_batch_norm(TensorAllReduce all_reduce_sum) {
 
 std::vector<std::pair<std::string, torch::Tensor>> ResNet::exit_tensors(int64_t l) {
   check_depth(l);
-  std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (const auto& [name, m] : heads_[head_of_[l - 1]]->exit_pieces(slot_of_[l - 1])) {
-    for (const auto& p : m->named_parameters()) out.emplace_back(name + "." + p.key(), p.value());
-    for (const auto& b : m->named_buffers()) out.emplace_back(name + "." + b.key(), b.value());
-  }
+  NamedTensors out;
+  for (const auto& [name, m] : heads_[head_of_[l - 1]]->exit_pieces(slot_of_[l - 1]))
+    append_named_tensors(out, *m, name + ".");
   return out;
 }
 
