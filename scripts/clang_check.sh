@@ -22,23 +22,21 @@ else
 fi
 [ "${#files[@]}" -gt 0 ] || { echo "clang_check.sh: nothing to check"; exit 0; }
 /usr/bin/python3 - "$PWD" "${files[@]}" <<'EOF'
-import json, os, re, shlex, subprocess, sys
+import os, subprocess, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "scripts"))
+import compile_db
 root, files = sys.argv[1], sys.argv[2:]
-commands = {os.path.realpath(c["file"]): c for c in json.load(open("build/compile_commands.json"))}
+commands = compile_db.load()
 failed = 0
 for f in files:
     entry = commands.get(os.path.realpath(f))
     if entry is None:
-        print(f"SKIP {f} (not in the build: a new file needs cmake to run again)")
+        print(f"FAIL {f} (not in the build: a new file needs cmake to run again)")
         failed += 1
         continue
     # The build force-includes GCC's precompiled header, which clang cannot read: include the
     # header it was made from instead.
-    cmd = re.sub(r"-include \S*cmake_pch\.hxx", "-include " + root + "/src/lpa/pch.h", entry["command"])
-    args = [a for a in shlex.split(cmd) if a != "-Winvalid-pch"]
-    out = args.index("-o")
-    del args[out:out + 2]
-    args = ["clang++", "-fsyntax-only"] + [a for a in args[1:] if a != "-c"]
+    args = ["clang++"] + compile_db.syntax_only(entry)[1:] + ["-include", root + "/src/lpa/pch.h", entry["file"]]
     r = subprocess.run(args, cwd=entry["directory"], capture_output=True, text=True)
     ok = r.returncode == 0 and "error" not in r.stderr
     print(("ok   " if ok else "FAIL ") + f, flush=True)

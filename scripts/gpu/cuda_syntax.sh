@@ -33,24 +33,19 @@ printf '#pragma once\n#define C10_CUDA_BUILD_SHARED_LIBS\n' > "$cache/generated/
 [ -f build/compile_commands.json ] || { echo "cuda_syntax.sh: configure a build first (cmake -S . -B build)" >&2; exit 2; }
 mapfile -t files < <(grep -rlE 'LPA_HAVE_CUDA|__has_include\(<cuda_runtime_api.h>\)' src tests apps | sort)
 "$PY" - "$cache" "${files[@]}" <<'EOF'
-import json, os, shlex, subprocess, sys
+import os, subprocess, sys
+sys.path.insert(0, "scripts")
+import compile_db
 cache, files = sys.argv[1], sys.argv[2:]
-commands = {os.path.realpath(c["file"]): c for c in json.load(open("build/compile_commands.json"))}
+commands = compile_db.load()
 failed = 0
 for f in files:
     c = commands.get(os.path.realpath(f))
     if c is None:
         print(f"cuda_syntax.sh: {f} is not in build/compile_commands.json", file=sys.stderr); failed = 1; continue
-    args = c["arguments"] if "arguments" in c else shlex.split(c["command"])
-    out = []
-    skip = False
-    for a in args:  # drop the output, the precompiled header and -Werror's twin flags
-        if skip: skip = False; continue
-        if a in ("-o", "-c", "-include"): skip = True; continue
-        if a.startswith("-Winvalid-pch") or a == os.path.realpath(f) or a == c["file"]: continue
-        out.append(a)
+    out = compile_db.syntax_only(c)
     out += ["-DLPA_HAVE_CUDA=1", "-isystem", os.path.join(cache, "include"),
-            "-isystem", os.path.join(cache, "generated"), "-fsyntax-only", c["file"]]
+            "-isystem", os.path.join(cache, "generated"), c["file"]]
     r = subprocess.run(out, cwd=c["directory"], capture_output=True, text=True)
     # A branch the preprocessor never took would pass vacuously: its file must read differently
     # with the CUDA headers and LPA_HAVE_CUDA than without.
