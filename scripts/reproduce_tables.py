@@ -240,7 +240,7 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     alone = {k: f"e2e_d{k}" for k in (quarter, half)}
     header = ["variant", f"val depth N vs E2E ({'geo-mean ratio' if lower else 'points'})",
               "rises > 2% (val)" if lower else "rises > 0.1 pt (val)", f"val depth {half} vs E2E depth N",
-              f"val depth {quarter} vs alone", f"val depth {half} vs alone"]
+              f"val depth {quarter} vs alone", f"val depth {half} vs alone", f"FLOPs d{quarter} vs alone"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
     best = None
@@ -271,6 +271,8 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     for arm in [shipped] + arms:
         gaps, halves, rise = [], [], 0
         vs_alone = {k: [] for k in alone}
+        cost = []  # a shallow exit's FLOPs per sample over the network trained alone's: an exit
+        # adapter (model.exit_width), say, is not free
         for fn in functions:
             v = runs_of(arm, fn)
             if not v or not runs_of(e2e_shipped, fn):
@@ -283,15 +285,19 @@ def variants_table(name, folder, runs, e2e_runs, lines):
                 ref = e2e.get((fn, alone_arm), [])
                 if ref:
                     vs_alone[k].append(gap(mean_std(at(v, "val", metric, k))[0], mean_std(at(ref, "val", metric, k))[0]))
+                    if k == quarter:
+                        cost.append(mean_std(at(v, "val", "mflops_per_sample", k))[0] /
+                                    mean_std(at(ref, "val", "mflops_per_sample", k))[0])
         if not gaps:
             continue
         g, h = summary(gaps), summary(halves)
         if arm in e2e_arms:
-            lines.append(f"| {arm} (E2E) | {g:.2f}{unit} | – | – | – | – |")
+            lines.append(f"| {arm} (E2E) | {g:.2f}{unit} | – | – | – | – | – |")
             continue
         # Only where every function has its network trained alone: a partial mean would mislead.
         shallow = [f"{summary(vs_alone[k]):.2f}{unit}" if len(vs_alone[k]) == len(gaps) else "–"
                    for k in (quarter, half)]
+        shallow.append(f"{geomean(cost):.2f}×" if len(cost) == len(gaps) else "–")
         lines.append(f"| {arm} | {g:.2f}{unit} | {rise} | {h:.2f}{unit} | {' | '.join(shallow)} |")
         score = g if lower else -g
         if best is None or score < best[0]:
