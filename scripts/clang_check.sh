@@ -26,10 +26,8 @@ import os, subprocess, sys
 sys.path.insert(0, os.path.join(sys.argv[1], "scripts"))
 import compile_db
 root, files = sys.argv[1], sys.argv[2:]
-commands = compile_db.load()
 failed = 0
-for f in files:
-    entry = commands.get(os.path.realpath(f))
+for f, entry in compile_db.entries(files):
     if entry is None:
         print(f"FAIL {f} (not in the build: a new file needs cmake to run again)")
         failed += 1

@@ -5,9 +5,11 @@ import os
 import shlex
 
 
-def load(path="build/compile_commands.json"):
-    """Each entry of the compile database, keyed by the real path of its source file."""
-    return {os.path.realpath(c["file"]): c for c in json.load(open(path))}
+def entries(files, path="build/compile_commands.json"):
+    """(file, its compile database entry) for each file; the entry is None where the build does
+    not compile that file."""
+    commands = {os.path.realpath(c["file"]): c for c in json.load(open(path))}
+    return [(f, commands.get(os.path.realpath(f))) for f in files]
 
 
 def syntax_only(entry):

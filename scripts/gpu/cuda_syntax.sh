@@ -37,10 +37,8 @@ import os, subprocess, sys
 sys.path.insert(0, "scripts")
 import compile_db
 cache, files = sys.argv[1], sys.argv[2:]
-commands = compile_db.load()
 failed = 0
-for f in files:
-    c = commands.get(os.path.realpath(f))
+for f, c in compile_db.entries(files):
     if c is None:
         print(f"cuda_syntax.sh: {f} is not in build/compile_commands.json", file=sys.stderr); failed = 1; continue
     out = compile_db.syntax_only(c)
