@@ -271,8 +271,9 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     for arm in [shipped] + arms:
         gaps, halves, rise = [], [], 0
         vs_alone = {k: [] for k in alone}
-        cost = []  # a shallow exit's FLOPs per sample over the network trained alone's: an exit
-        # adapter (model.exit_width), say, is not free
+        # A shallow exit's FLOPs per sample over the network trained alone's: an exit adapter
+        # (model.exit_width), say, is not free.
+        cost = []
         for fn in functions:
             v = runs_of(arm, fn)
             if not v or not runs_of(e2e_shipped, fn):
