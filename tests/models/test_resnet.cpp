@@ -304,11 +304,16 @@ TEST_CASE("image configs: shipped files load with the recipes they promise") {
   CHECK(lpa_cfg.loss.kind == "lpa");
   CHECK(e2e_cfg.loss.kind == "e2e");
   // The pair differs only in the objective, the name (E2E reads no depth weights, no
-  // final-exit emphasis and no head normalisation) and the learning rate, each objective's
-  // best on validation; LPA's heads learn at the full rate (docs/results_resnet_2ep.md).
+  // final-exit emphasis and no head normalisation), the learning rate, each objective's
+  // best on validation, and LPA's exit adapters (E2E's one exit is better without:
+  // docs/results_resnet_exit_width_quick.md); LPA's heads learn at the full rate
+  // (docs/results_resnet_2ep.md).
   CHECK(lpa_cfg.train.lr == 0.2);
   CHECK(e2e_cfg.train.lr == 0.1);
   CHECK(lpa_cfg.loss.head_gradient == "normalised");
+  CHECK(lpa_cfg.model.exit_width == 16);
+  CHECK(e2e_cfg.model.exit_width == 0);
+  e2e_cfg.model.exit_width = lpa_cfg.model.exit_width;
   e2e_cfg.loss.head_gradient = lpa_cfg.loss.head_gradient;
   e2e_cfg.train.lr = lpa_cfg.train.lr;
   e2e_cfg.loss.kind = "lpa";
