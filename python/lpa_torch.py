@@ -297,7 +297,8 @@ def _activation(model):
 
 
 # ---- residual MLP (residual_mlp_script.cpp)
-#   stem: linear(flatten(x)); block: h + fc2(act(fc1(norm(h)))); head: linear(h).
+#   stem: linear(flatten(x)); block: h + fc2(act(fc1(norm(h)))); head: linear(h), or with
+#   model.exit_width > 0 linear(act(exit_fc(h))), exit_fc being that exit's adapter.
 
 class MlpBlock(nn.Module):
     def __init__(self, t, act, dropout, where):
@@ -316,6 +317,21 @@ class MlpBlock(nn.Module):
         return h + z
 
 
+class MlpHead(nn.Linear):
+    """The head's linear layer as its own weight and bias (the file's `head.weight`), after this
+    exit's adapter `exit_fc` when the file has one."""
+
+    def __init__(self, t, act, where):
+        w = _need(t, "weight", where)
+        super().__init__(w.shape[1], w.shape[0], bias="bias" in t)
+        self.exit_fc = _linear(t, "exit_fc", where) if "exit_fc.weight" in t else None
+        self.act = act
+
+    def forward(self, h):
+        z = h if self.exit_fc is None else self.act(self.exit_fc(h))
+        return F.linear(z, self.weight, self.bias)
+
+
 class ResidualMlp(LpaModel):
     def __init__(self, d, tensors, path):
         super().__init__(d, path)
@@ -325,7 +341,7 @@ class ResidualMlp(LpaModel):
         for name in self.block_names:
             setattr(self, name, MlpBlock(_pieces(tensors, name), act, dropout, f"{path}: {name}"))
         for name in self.exit_names + ("head",):
-            setattr(self, name, _linear(tensors, name, path))
+            setattr(self, name, MlpHead(_pieces(tensors, name), act, f"{path}: {name}"))
 
     def begin(self, x):
         return self.stem(torch.flatten(x, 1)), None

@@ -60,7 +60,7 @@ const std::vector<Case> kCases = {
     {kMlp, "model.preset=resnet20", "model.type: residual_mlp (ResNet only)"},
     {kMlp, "model.preact=true", "model.type: residual_mlp (ResNet only)"},
     {kLm, "model.isotropic=true", "model.type: transformer (ResNet only)"},
-    {kLm, "model.exit_width=16", "model.type: transformer (ResNet only)"},
+    {kLm, "model.exit_width=16", "model.type: transformer (ResNet and residual MLP only)"},
     {kMlp, "model.stages=[1, 1]", "model.type: residual_mlp (ResNet only)"},
     {kPreset, "model.stages=[2, 2, 2]",
      "model.preset: resnet20 (a preset fixes stages and widths; set model.preset: \"\" to use model.stages)"},

@@ -49,7 +49,9 @@ TEST_CASE("torchscript export: residual_mlp variants match the model at the expo
       "  depth: 4\n  width: 8\n",
       "  depth: 4\n  width: 8\n  head: per_depth\n  activation: gelu\n",
       "  depth: 3\n  width: 8\n  norm: layernorm\n  activation: tanh\n  dropout: 0.3\n",
-      "  depth: 3\n  width: 8\n  activation: silu\n  head: per_depth\n  norm: layernorm\n"};
+      "  depth: 3\n  width: 8\n  activation: silu\n  head: per_depth\n  norm: layernorm\n",
+      "  depth: 4\n  width: 8\n  exit_width: 5\n",
+      "  depth: 3\n  width: 8\n  head: per_depth\n  exit_width: 3\n  activation: gelu\n"};
   for (const auto& v : variants) {
     auto m = mlp(v, {1, 2, 2});  // 4 features, flattened by the stem
     auto x = torch::randn({5, 1, 2, 2});
@@ -263,13 +265,16 @@ TEST_CASE("torchscript export with early exit: forward_early_exit is lpa's real 
     check_early_exit_export(m, images, m->depth(), ExitCriterion::confidence);
     check_early_exit_export(m, images, 2, ExitCriterion::entropy);
   }
-  auto mlp_model = mlp("  depth: 4\n  width: 8\n  head: per_depth\n", {3});
-  mlp_model.spec.task = Task::classification;
-  {
-    torch::NoGradGuard g;
-    for (auto& p : mlp_model.model->parameters()) p.mul_(3.0);
+  for (const std::string v : {"  depth: 4\n  width: 8\n  head: per_depth\n", "  depth: 4\n  width: 8\n  exit_width: 6\n"}) {
+    INFO(v);
+    auto mlp_model = mlp(v, {3});
+    mlp_model.spec.task = Task::classification;
+    {
+      torch::NoGradGuard g;
+      for (auto& p : mlp_model.model->parameters()) p.mul_(3.0);
+    }
+    check_early_exit_export(mlp_model, torch::randn({80, 3}), 4, ExitCriterion::confidence);
   }
-  check_early_exit_export(mlp_model, torch::randn({80, 3}), 4, ExitCriterion::confidence);
 
   DataSpec text;
   text.task = Task::classification;

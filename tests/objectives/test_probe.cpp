@@ -163,6 +163,31 @@ TEST_CASE("probes: from heads per stage with per-exit norms and adapters, every 
   }
 }
 
+// The same for the residual MLP: a shared head holds every exit's adapter (model.exit_width), a
+// probe's head per depth only its own under the same names.
+TEST_CASE("probes: from a shared MLP head with adapters, every exit starts as trained") {
+  test::TempDir dir("probe_mlp_adapters");
+  const std::string yaml =
+      "experiment:\n  name: probe_mlp\n"
+      "model:\n  type: residual_mlp\n  depth: 3\n  width: 8\n  head: shared\n  exit_width: 4\n"
+      "data:\n  type: surface\n  function: franke\n  n_train: 128\n  n_val: 32\n  n_test: 32\n  batch_size: 32\n"
+      "loss:\n  kind: lpa\n  weights: uniform\n"
+      "train:\n  steps: 8\n  lr: 0.01\n  threads: 1\n  device: cpu\n  warmup_steps: 0\n"
+      "eval:\n  every: 50\n";
+  train(parse_config(yaml, "src.yaml"), dir.file("src"));
+  const auto cfg = parse_config(yaml, "p.yaml", {"train.probe_from=" + dir.file("src"), "model.head=per_depth"});
+  auto data = make_dataset(cfg);
+  auto probe = cli::build_model(cfg, data->spec());
+  cli::load_probe_source(cfg, data->spec(), *probe);
+  auto source = cli::load_trained_run(dir.file("src"), "cpu");
+  torch::NoGradGuard g;
+  const auto x = torch::rand({6, 2});
+  for (int64_t l = 1; l <= 3; ++l) {
+    INFO("depth " << l);
+    CHECK(torch::equal(probe->forward(x, l), source.model->forward(x, l)));
+  }
+}
+
 // Guards probe_trained_exits: heads shared with the deepest exit are not trained; nothing left
 // to train is refused.
 TEST_CASE("probes: which heads train, per head layout") {

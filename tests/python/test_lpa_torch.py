@@ -67,6 +67,14 @@ loss: {kind: lpa, mode: joint, weights: linear}
 train: {steps: 30, lr: 0.005, threads: 1, device: cpu, log_every: 10, warmup_steps: 0}
 eval: {every: 30}
 """, 2, False),
+    ("residual_mlp_exit_width", """
+experiment: {name: lt_mlp_exit}
+model: {type: residual_mlp, depth: 4, width: 16, head: shared, exit_width: 6, activation: silu}
+data: {type: surface, function: sincos, n_train: 256, n_val: 64, n_test: 64, batch_size: 32}
+loss: {kind: lpa, mode: joint, weights: linear}
+train: {steps: 30, lr: 0.005, threads: 1, device: cpu, log_every: 10, warmup_steps: 0}
+eval: {every: 30}
+""", 3, False),
     ("residual_mlp_per_depth_layernorm_gelu", """
 experiment: {name: lt_mlp_pd}
 model: {type: residual_mlp, depth: 3, width: 16, head: per_depth, norm: layernorm, activation: gelu}

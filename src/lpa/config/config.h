@@ -28,7 +28,8 @@ struct ModelSection {
   std::vector<int64_t> widths = {16, 32, 64};   // channels per stage
   bool preact = false;
   bool isotropic = false;             // one width, no downsampling: allows a shared head
-  int64_t exit_width = 0;             // > 0: each exit first applies its own conv3x3 to this many channels
+  // ResNet and residual MLP
+  int64_t exit_width = 0;             // > 0: each exit first applies its own adapter to this many channels / features
   // Transformer
   int64_t heads = 4;
   double mlp_ratio = 4.0;

@@ -107,7 +107,9 @@ std::vector<Rule> build_rules() {
       family_key("model.preset", "resnet", "ResNet"),
       family_key("model.preact", "resnet", "ResNet"),
       family_key("model.isotropic", "resnet", "ResNet"),
-      family_key("model.exit_width", "resnet", "ResNet"),
+      {"model.exit_width", {"model.type"}, [](const Cfg& c) -> std::string {
+         return one_of(c.model.type, {"resnet", "residual_mlp"}) ? "" : model_is(c, "ResNet and residual MLP only");
+       }},
       {"model.stages", {"model.type", "model.preset"}, [](const Cfg& c) -> std::string {
          if (c.model.type != "resnet") return model_is(c, "ResNet only");
          if (!c.model.preset.empty())

@@ -261,8 +261,9 @@ std::vector<ConfigKey> build_schema() {
       bool_key<M>("model.isotropic", mo, &M::isotropic,
                   "ResNet: one width, no downsampling (allows head: shared)"),
       int_key<M>("model.exit_width", mo, &M::exit_width, 0, 1 << 16,
-                 "ResNet: > 0 gives every exit its own conv3x3 + BatchNorm + activation to this "
-                 "many channels before pooling (an exit adapter); 0 pools the trajectory itself"),
+                 "ResNet and residual MLP: > 0 gives every exit its own adapter to this many "
+                 "channels / features before the head's linear layer (ResNet: conv3x3 + BatchNorm "
+                 "+ activation, then the pool; MLP: linear + activation); 0 reads the trajectory itself"),
       int_key<M>("model.heads", mo, &M::heads, 1, 1024, "Transformer: attention heads"),
       double_key<M>("model.mlp_ratio", mo, &M::mlp_ratio, 0.25, 64.0,
                     "Transformer: MLP hidden width / d_model"),

@@ -45,7 +45,7 @@ ScriptPart script_part(std::string name, torch::nn::Module& module, std::string 
 std::vector<std::pair<std::string, torch::Tensor>> part_tensors(const ScriptPart& part) {
   NamedTensors out;
   if (part.only.empty()) append_named_tensors(out, *part.module);
-  for (const auto& [name, m] : part.only) append_named_tensors(out, *m, name + ".");
+  append_piece_tensors(out, part.only);
   for (const auto& [name, t] : part.extra_buffers) out.emplace_back(name, t);
   return out;
 }

@@ -11,6 +11,7 @@
 #include "lpa/config/config.h"
 #include "lpa/data/dataset.h"
 #include "lpa/models/depthwise_model.h"
+#include "lpa/models/named_tensors.h"
 
 namespace lpa {
 
@@ -30,10 +31,10 @@ struct ScriptPart {
   std::string name;
   torch::nn::Module* module = nullptr;
   std::string source;  // e.g. "def forward(self, h):\n    return h + ...\n"
-  // When not empty, the piece holds only these children of `module` (under the names given)
-  // instead of all of it: a head module that serves several depths keeps pieces the exported
-  // depth does not use.
-  std::vector<std::pair<std::string, torch::nn::Module*>> only;
+  // When not empty, the piece holds only these children of `module` (under the names given;
+  // an empty name: `module`'s own tensors, models/named_tensors.h) instead of all of it: a head
+  // module that serves several depths keeps pieces the exported depth does not use.
+  ModulePieces only;
   // Tensors the piece needs that live elsewhere in the model (e.g. a head tied to the token
   // embedding): registered on the piece as buffers under these names.
   std::vector<std::pair<std::string, torch::Tensor>> extra_buffers;

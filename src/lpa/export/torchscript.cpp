@@ -24,12 +24,16 @@ torch::jit::Module empty_module(const std::string& type_name,
   return j;
 }
 
-torch::jit::Module mirror(const torch::nn::Module& m, const std::string& type_name,
-                          const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
-  torch::jit::Module j = empty_module(type_name, cu);
+void copy_own_tensors(const torch::nn::Module& m, torch::jit::Module& j) {
   for (const auto& p : m.named_parameters(/*recurse=*/false))
     j.register_parameter(p.key(), frozen_copy(p.value()), /*is_buffer=*/false);
   for (const auto& b : m.named_buffers(/*recurse=*/false)) j.register_buffer(b.key(), frozen_copy(b.value()));
+}
+
+torch::jit::Module mirror(const torch::nn::Module& m, const std::string& type_name,
+                          const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
+  torch::jit::Module j = empty_module(type_name, cu);
+  copy_own_tensors(m, j);
   for (const auto& c : m.named_children())
     j.register_module(c.key(), mirror(*c.value(), type_name + "_" + c.key(), cu));
   return j;
@@ -129,7 +133,8 @@ torch::jit::Module build_truncated_script(const ExportSource& src, int64_t depth
     torch::jit::Module piece = part.only.empty() ? mirror(*part.module, root + "." + part.name, cu)
                                                  : empty_module(root + "." + part.name, cu);
     for (const auto& [name, m] : part.only)
-      piece.register_module(name, mirror(*m, root + "." + part.name + "_" + name, cu));
+      if (name.empty()) copy_own_tensors(*m, piece);
+      else piece.register_module(name, mirror(*m, root + "." + part.name + "_" + name, cu));
     for (const auto& [name, t] : part.extra_buffers) piece.register_buffer(name, frozen_copy(t));
     define_or_explain(piece, part.source, model.kind() + " " + part.name);
     top.register_module(part.name, piece);

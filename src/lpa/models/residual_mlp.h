@@ -1,8 +1,10 @@
 // h_0 = W_in x;  h_l = h_{l-1} + W2 act(W1 norm(h_{l-1}));  prediction = head(h_l).
+// With model.exit_width > 0 every exit first applies its own adapter: head(act(A_l h_l + a_l)).
 #pragma once
 #include "lpa/config/config.h"
 #include "lpa/data/dataset.h"
 #include "lpa/models/depthwise_model.h"
+#include "lpa/models/named_tensors.h"
 
 namespace lpa {
 
@@ -16,6 +18,23 @@ struct MlpBlockImpl : torch::nn::Module {
   std::string activation;
 };
 TORCH_MODULE(MlpBlock);
+
+// A linear head over the exits it serves. Its weight and bias are its own parameters (named as
+// a plain Linear's, so checkpoints without adapters read as before); with exit_width > 0 each
+// exit it serves has an adapter exit_fc<slot+1>, act(linear(h)) to exit_width features, and the
+// linear layer reads those.
+struct MlpHeadImpl : torch::nn::Module {
+  MlpHeadImpl(int64_t width, int64_t out, int64_t exits, int64_t exit_width, std::string activation);
+  torch::Tensor forward(const torch::Tensor& h, int64_t slot);
+  torch::Tensor adapt(const torch::Tensor& h, int64_t slot);  // h itself without adapters
+  // What exit `slot` reads, named as an exit of its own (models/named_tensors.h): "" (this
+  // module's weight and bias) and, with adapters, "exit_fc".
+  ModulePieces exit_pieces(int64_t slot);
+  torch::Tensor weight, bias;
+  std::vector<torch::nn::Linear> exit_fcs;
+  std::string activation;
+};
+TORCH_MODULE(MlpHead);
 
 class ResidualMlp : public DepthwiseModel {
  public:
@@ -33,13 +52,19 @@ class ResidualMlp : public DepthwiseModel {
   torch::nn::Module& head_module(int64_t l) override;
   double flops_per_sample(int64_t depth) const override;
   double head_flops_per_sample(int64_t depth) const override;
+  std::vector<std::pair<std::string, torch::Tensor>> exit_tensors(int64_t l) override;
+  std::vector<torch::Tensor> parameters_at_depth(int64_t depth) override;
+  // Which of its head's adapters exit l reads.
+  int64_t exit_slot(int64_t l) const { return shared_head_ ? l - 1 : 0; }
 
  private:
-  int64_t in_, out_, width_;
+  MlpHeadImpl& head_of(int64_t l) { return *heads_.at(shared_head_ ? 0 : l - 1); }
+
+  int64_t in_, out_, width_, exit_width_;
   bool shared_head_;
   torch::nn::Linear stem_{nullptr};
   std::vector<MlpBlock> blocks_;
-  std::vector<torch::nn::Linear> heads_;
+  std::vector<MlpHead> heads_;
 };
 
 ModelPtr make_residual_mlp(const ExperimentConfig& cfg, const DataSpec& spec);

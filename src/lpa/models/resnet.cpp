@@ -87,8 +87,8 @@ torch::Tensor ResNetHeadImpl::adapt(const torch::Tensor& z, int64_t slot) {
   return apply_activation(activation, batch_norm(*exit_norms.at(slot), exit_convs.at(slot)->forward(z), *sync));
 }
 
-std::vector<std::pair<std::string, torch::nn::Module*>> ResNetHeadImpl::exit_pieces(int64_t slot) {
-  std::vector<std::pair<std::string, torch::nn::Module*>> out{{"fc", fc.get()}};
+ModulePieces ResNetHeadImpl::exit_pieces(int64_t slot) {
+  ModulePieces out{{"fc", fc.get()}};
   if (!norms.empty()) out.emplace_back("norm", norms.at(slot).get());
   if (!exit_convs.empty()) {
     out.emplace_back("exit_conv", exit_convs.at(slot).get());
@@ -167,8 +167,7 @@ void ResNet::synchronise_batch_norm(TensorAllReduce all_reduce_sum) {
 std::vector<std::pair<std::string, torch::Tensor>> ResNet::exit_tensors(int64_t l) {
   check_depth(l);
   NamedTensors out;
-  for (const auto& [name, m] : heads_[head_of_[l - 1]]->exit_pieces(slot_of_[l - 1]))
-    append_named_tensors(out, *m, name + ".");
+  append_piece_tensors(out, heads_[head_of_[l - 1]]->exit_pieces(slot_of_[l - 1]));
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "lpa/data/dataset.h"
 #include "lpa/models/batch_norm.h"
 #include "lpa/models/depthwise_model.h"
+#include "lpa/models/named_tensors.h"
 
 namespace lpa {
 
@@ -56,7 +57,7 @@ struct ResNetHeadImpl : torch::nn::Module {
   torch::Tensor adapt(const torch::Tensor& z, int64_t exit_slot);
   // What exit `exit_slot` reads, by role: fc, and its norm, exit_conv, exit_bn where the head has
   // them (parameter counts, probes and export all take a depth's head from here).
-  std::vector<std::pair<std::string, torch::nn::Module*>> exit_pieces(int64_t exit_slot);
+  ModulePieces exit_pieces(int64_t exit_slot);
   std::vector<torch::nn::BatchNorm2d> norms;  // preact only: one per exit served
   std::vector<torch::nn::Conv2d> exit_convs;  // exit_width > 0: one per exit served
   std::vector<torch::nn::BatchNorm2d> exit_norms;
