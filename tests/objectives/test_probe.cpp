@@ -51,6 +51,22 @@ void train(const ExperimentConfig& cfg, const std::string& dir, int64_t stop_at 
   t.run(stop_at);
 }
 
+// A fresh probe run of `cfg` (heads per depth) seeded from `source_dir`: before any probe step
+// every depth predicts on x exactly as the source run does (eval mode: running statistics).
+void check_probe_starts_as_source(const ExperimentConfig& cfg, const std::string& source_dir, const torch::Tensor& x) {
+  auto data = make_dataset(cfg);
+  auto probe = cli::build_model(cfg, data->spec());
+  cli::load_probe_source(cfg, data->spec(), *probe);
+  auto source = cli::load_trained_run(source_dir, "cpu");
+  probe->eval();
+  source.model->eval();
+  torch::NoGradGuard g;
+  for (int64_t l = 1; l <= probe->depth(); ++l) {
+    INFO("depth " << l);
+    CHECK(torch::equal(probe->forward(x, l), source.model->forward(x, l)));
+  }
+}
+
 std::vector<torch::Tensor> tensors_of(torch::nn::Module& m) {
   std::vector<torch::Tensor> v;
   for (auto& p : m.parameters()) v.push_back(p.detach().clone());
@@ -149,18 +165,7 @@ TEST_CASE("probes: from heads per stage with per-exit norms and adapters, every 
   train(parse_config(yaml, "src.yaml"), dir.file("src"));
 
   const auto cfg = parse_config(yaml, "p.yaml", {"train.probe_from=" + dir.file("src"), "model.head=per_depth"});
-  auto data = make_dataset(cfg);
-  auto probe = cli::build_model(cfg, data->spec());
-  cli::load_probe_source(cfg, data->spec(), *probe);
-  auto source = cli::load_trained_run(dir.file("src"), "cpu");
-  probe->eval();
-  source.model->eval();
-  torch::NoGradGuard g;
-  const auto x = torch::randn({6, 1, 12, 12});
-  for (int64_t l = 1; l <= 3; ++l) {
-    INFO("depth " << l);
-    CHECK(torch::equal(probe->forward(x, l), source.model->forward(x, l)));
-  }
+  check_probe_starts_as_source(cfg, dir.file("src"), torch::randn({6, 1, 12, 12}));
 }
 
 // The same for the residual MLP: a shared head holds every exit's adapter (model.exit_width), a
@@ -176,16 +181,7 @@ TEST_CASE("probes: from a shared MLP head with adapters, every exit starts as tr
       "eval:\n  every: 50\n";
   train(parse_config(yaml, "src.yaml"), dir.file("src"));
   const auto cfg = parse_config(yaml, "p.yaml", {"train.probe_from=" + dir.file("src"), "model.head=per_depth"});
-  auto data = make_dataset(cfg);
-  auto probe = cli::build_model(cfg, data->spec());
-  cli::load_probe_source(cfg, data->spec(), *probe);
-  auto source = cli::load_trained_run(dir.file("src"), "cpu");
-  torch::NoGradGuard g;
-  const auto x = torch::rand({6, 2});
-  for (int64_t l = 1; l <= 3; ++l) {
-    INFO("depth " << l);
-    CHECK(torch::equal(probe->forward(x, l), source.model->forward(x, l)));
-  }
+  check_probe_starts_as_source(cfg, dir.file("src"), torch::rand({6, 2}));
 }
 
 // Guards probe_trained_exits: heads shared with the deepest exit are not trained; nothing left
