@@ -178,6 +178,12 @@ TEST_CASE("checkpoint: foreign files are refused with the reason") {
                     Catch::Contains("corrupt archive: "));
   CHECK_THROWS_WITH(load_checkpoint(dir.file("step_00000009.pt"), *small, nullptr),
                     Catch::Contains("corrupt archive") || Catch::Contains("not a LibTorch archive"));
+  // The same crash reached through a directory offset altered to zip64's 0xFFFFFFFF, which the
+  // check used to leave to LibTorch: it now reads the directory from the zip64 records (LibTorch
+  // writes them) and finds the altered bytes.
+  test::write_text(dir.file("step_00000011.pt"), test::fuzz_input("checkpoint", "crash-segv-zip64-claim"));
+  CHECK_THROWS_WITH(load_checkpoint(dir.file("step_00000011.pt"), *small, nullptr),
+                    Catch::Contains("corrupt archive: ") && Catch::Contains("CRC-32"));
   // The wide model reads its own back.
   CHECK(load_checkpoint(dir.file("step_00000007.pt"), *wide, nullptr).step == 7);
 }

@@ -63,7 +63,10 @@ uint32_t le(const std::string& b, size_t at, int bytes) {
 // reader does not check them, and its unpickler crashes on some altered bytes (found by
 // tests/fuzz/fuzz_checkpoint.cpp: a SEGV in ScriptTypeParser). So the bytes are checked here
 // first: a bit flip or a foreign file is a clear error, and what reaches LibTorch is what lpa
-// wrote. Zip64 archives (over 4 GiB) and compressed entries are left to LibTorch.
+// wrote. Where the end record defers to zip64 (0xFFFFFFFF; LibTorch writes the zip64 records
+// too), the directory is found through them (fuzz_checkpoint: a directory offset altered to
+// 0xFFFFFFFF reached the same SEGV when this check stopped there); entries too large for 32-bit
+// fields and compressed entries are left to LibTorch.
 void verify_archive_checksums(const std::string& path) {
   const std::string b = read_file(path);
   const size_t n = b.size();
@@ -73,11 +76,21 @@ void verify_archive_checksums(const std::string& path) {
     if (i == 0 || n - i > 22 + 65535) break;
   }
   if (eocd == std::string::npos) throw UserError("not a LibTorch archive (no zip directory)");
-  const uint32_t entries = le(b, eocd + 10, 2), dir = le(b, eocd + 16, 4);
-  if (dir == 0xFFFFFFFFu || entries == 0xFFFFu) return;  // zip64
   auto corrupt = [](const std::string& why) { return UserError("corrupt archive: " + why); };
+  uint64_t entries = le(b, eocd + 10, 2), dir = le(b, eocd + 16, 4);
+  if (dir == 0xFFFFFFFFu || entries == 0xFFFFu) {
+    // The zip64 locator sits right before the end record and points at the zip64 end record.
+    auto le64 = [&](size_t i) { return le(b, i, 4) | (static_cast<uint64_t>(le(b, i + 4, 4)) << 32); };
+    if (eocd < 20 || le(b, eocd - 20, 4) != 0x07064b50u) throw corrupt("zip64 directory locator missing");
+    const uint64_t record = le64(eocd - 20 + 8);
+    if (record > n || n - record < 56 || le(b, record, 4) != 0x06064b50u)
+      throw corrupt("zip64 directory record out of place");
+    entries = le64(record + 32);
+    dir = le64(record + 48);
+  }
+  if (dir > n) throw corrupt("zip directory out of place");
   size_t at = dir;
-  for (uint32_t e = 0; e < entries; ++e) {
+  for (uint64_t e = 0; e < entries; ++e) {
     if (at + 46 > n || le(b, at, 4) != 0x02014b50u) throw corrupt("zip directory entry out of place");
     const uint32_t method = le(b, at + 10, 2), crc = le(b, at + 16, 4), size = le(b, at + 20, 4);
     const size_t name = le(b, at + 28, 2), extra = le(b, at + 30, 2), comment = le(b, at + 32, 2);
