@@ -172,6 +172,12 @@ TEST_CASE("ignored keys: every rule has a case above") {
   CHECK(covered == std::set<std::string>(keys.begin(), keys.end()));
 }
 
+// A key two families read must be accepted by both (the case table checks only the refusals).
+TEST_CASE("ignored keys: model.exit_width is read by the ResNet and the residual MLP") {
+  CHECK(error_of(kMlp, {"model.exit_width=8"}) == "(accepted)");
+  CHECK(error_of(kResNet, {"model.exit_width=8"}) == "(accepted)");
+}
+
 TEST_CASE("ignored keys: a key in the file is named with its line") {
   CHECK(error_of("model:\n  type: transformer\n  activation: gelu\ndata:\n  type: text\n") ==
         "x.yaml:3: model.activation: ignored by model.type: transformer (its MLP blocks always use GELU)");

@@ -10,7 +10,6 @@ namespace lpa {
 
 namespace {
 
-
 std::string block_source(MlpBlockImpl& b) {
   std::ostringstream s;
   s << "def forward(self, h):\n";
