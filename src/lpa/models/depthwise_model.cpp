@@ -112,7 +112,12 @@ std::vector<torch::Tensor> DepthwiseModel::parameters_at_depth(int64_t d) {
   };
   add(stem_module());
   for (int64_t l = 1; l <= d; ++l) add(block_module(l));
-  add(head_module(d));
+  // Of the head, only what exit d reads (exit_tensors lists its buffers too).
+  std::set<const void*> head_parameters;
+  for (const auto& p : head_module(d).parameters()) head_parameters.insert(p.unsafeGetTensorImpl());
+  for (const auto& [name, t] : exit_tensors(d))
+    if (head_parameters.count(t.unsafeGetTensorImpl()) && seen.insert(t.unsafeGetTensorImpl()).second)
+      out.push_back(t);
   return out;
 }
 

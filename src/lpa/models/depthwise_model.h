@@ -93,11 +93,10 @@ class DepthwiseModel : public torch::nn::Module {
   // The prediction of the model truncated at `depth` (no other heads computed).
   torch::Tensor forward(const torch::Tensor& x, int64_t depth);
 
-  // Parameters of stem + blocks 1..depth + head(depth), each counted once. Virtual so a model
-  // whose head modules hold pieces used only at some depths (ResNet's per-exit norms) can say
-  // exactly which parameters depth `depth` uses.
+  // Parameters of stem + blocks 1..depth + those of head(depth) that exit_tensors(depth) lists
+  // (a head's pieces for other exits are not counted), each once.
   int64_t params_at_depth(int64_t depth);
-  virtual std::vector<torch::Tensor> parameters_at_depth(int64_t depth);
+  std::vector<torch::Tensor> parameters_at_depth(int64_t depth);
 
   void check_depth(int64_t depth) const;  // throws UserError outside 1..depth()
 };

@@ -111,16 +111,6 @@ std::vector<std::pair<std::string, torch::Tensor>> ResidualMlp::exit_tensors(int
   return out;
 }
 
-std::vector<torch::Tensor> ResidualMlp::parameters_at_depth(int64_t d) {
-  check_depth(d);
-  std::vector<torch::Tensor> out;
-  for (const auto& p : stem_->parameters()) out.push_back(p);
-  for (int64_t l = 1; l <= d; ++l)
-    for (const auto& p : blocks_[l - 1]->parameters()) out.push_back(p);
-  for (const auto& [name, t] : exit_tensors(d)) out.push_back(t);
-  return out;
-}
-
 double ResidualMlp::flops_per_sample(int64_t d) const {
   const double w = static_cast<double>(width_);
   return 2.0 * in_ * w + d * (2.0 * 2.0 * w * w) + head_flops_per_sample(d);

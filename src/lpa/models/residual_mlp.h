@@ -53,7 +53,6 @@ class ResidualMlp : public DepthwiseModel {
   double flops_per_sample(int64_t depth) const override;
   double head_flops_per_sample(int64_t depth) const override;
   std::vector<std::pair<std::string, torch::Tensor>> exit_tensors(int64_t l) override;
-  std::vector<torch::Tensor> parameters_at_depth(int64_t depth) override;
   // Which of its head's adapters exit l reads.
   int64_t exit_slot(int64_t l) const { return shared_head_ ? l - 1 : 0; }
 

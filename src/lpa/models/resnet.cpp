@@ -171,18 +171,6 @@ std::vector<std::pair<std::string, torch::Tensor>> ResNet::exit_tensors(int64_t 
   return out;
 }
 
-std::vector<torch::Tensor> ResNet::parameters_at_depth(int64_t d) {
-  check_depth(d);
-  std::vector<torch::Tensor> out;
-  auto add = [&](torch::nn::Module& m) {
-    for (const auto& p : m.parameters()) out.push_back(p);
-  };
-  add(*stem_);
-  for (int64_t l = 1; l <= d; ++l) add(*blocks_[l - 1]);
-  for (const auto& piece : heads_[head_of_[d - 1]]->exit_pieces(slot_of_[d - 1])) add(*piece.second);
-  return out;
-}
-
 double ResNet::flops_per_sample(int64_t d) const {
   check_depth(d);
   double f = stem_flops_;

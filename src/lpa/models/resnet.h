@@ -82,7 +82,6 @@ class ResNet : public DepthwiseModel {
   torch::nn::Module& head_module(int64_t l) override { return *heads_.at(head_of_.at(l - 1)); }
   // fc.*, and this exit's norm.* and exit_conv.* / exit_bn.* where the head has them.
   std::vector<std::pair<std::string, torch::Tensor>> exit_tensors(int64_t l) override;
-  std::vector<torch::Tensor> parameters_at_depth(int64_t depth) override;
   bool skippable(int64_t l) const override { return !blocks_.at(l - 1)->has_projection(); }
   // Convolutions and the linear head, 2 FLOPs per multiply-add; BN, activations and pooling
   // (a few elementwise ops per activation, < 2% for ResNet-20) are not counted.
