@@ -10,6 +10,7 @@
 #include "lpa/cli/commands.h"
 #include "lpa/cli/unknown_argument.h"
 #include "lpa/errors.h"
+#include "lpa/train/host_memory.h"
 #include "lpa/train/trainer.h"
 #include "lpa/version.h"
 
@@ -211,6 +212,8 @@ int main(int argc, char** argv) {
   // A file grown past `ulimit -f` would kill the process (SIGXFSZ's default) mid-write; ignored,
   // the write fails with EFBIG and becomes an error naming the file, like a full disk.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Before any tensor: every step's buffers then come from memory the process already holds.
+  spdlog::debug(lpa::keep_freed_host_memory());
   try {
     return dispatch(argc, argv);
   } catch (const lpa::UserError& e) {
