@@ -159,7 +159,7 @@ TEST_CASE("cli sweep: the reproduce sweeps expand to valid tasks") {
       {"fmnist_resnet_variants", "24"}, {"fmnist_mlp", "12"},  {"sotu_lm", "12"},
       {"cifar10_resnet", "12"}, {"cifar100_resnet", "12"}, {"fmnist_resnet_lr", "12"},
       {"surfaces_adaptive", "54"}, {"surfaces_lr", "108"}, {"fmnist_resnet_recipe", "18"},
-      {"fmnist_resnet_head_gradient", "15"}, {"fmnist_resnet_final_weight", "9"}, {"fmnist_resnet_heads", "6"}, {"fmnist_resnet_exit_width", "9"}, {"surfaces_heads", "54"},
+      {"fmnist_resnet_head_gradient", "15"}, {"fmnist_resnet_final_weight", "12"}, {"fmnist_resnet_heads", "6"}, {"fmnist_resnet_exit_width", "9"}, {"surfaces_heads", "54"},
       {"surfaces_exit_width", "108"}, {"surfaces_exit_recipe", "162"}};
   // A sweep file added to the folder without a count here would go unchecked.
   for (const auto& entry : std::filesystem::directory_iterator(test::source_dir() + "/configs/sweeps/reproduce")) {
