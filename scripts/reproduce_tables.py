@@ -348,27 +348,38 @@ def figure(lpa_bin, runs, path):
 
 def cost_section(root, lines):
     """Wall time per sweep from <root>/timings.csv (reproduce.sh appends a row per pass; a
-    resumed pass adds its own), the workloads' sweeps and the variant sweeps totalled apart."""
+    resumed pass adds its own), the workloads' sweeps and the variant sweeps totalled apart.
+    A sweep folder copied here from another root keeps its passes' rows, that root in an
+    optional `root` column, so one file can table a suite trained in several passes."""
     path = os.path.join(root, "timings.csv")
     if not os.path.isfile(path):
         return
-    seconds, tasks, jobs, passes, order = {}, {}, {}, {}, []
+    seconds, tasks, jobs, passes, trained_in, order = {}, {}, {}, {}, {}, []
     with open(path) as f:
         for row in csv.DictReader(f):
             name = row["sweep"]
             if name not in seconds:
                 order.append(name)
-                seconds[name], passes[name] = 0, 0
+                seconds[name], passes[name], trained_in[name] = 0, 0, []
             seconds[name] += int(row["seconds"])
             passes[name] += 1
             tasks[name], jobs[name] = row["tasks"], row["jobs"]
+            where = row.get("root") or os.path.relpath(root)
+            if where not in trained_in[name]:
+                trained_in[name].append(where)
     lines.append("## Cost\n")
     lines.append(f"Wall time of each sweep on this machine, from `{path}` (summed over the passes that "
                  "trained it; tasks run `jobs` at a time, one thread each).\n")
-    lines.append("| sweep | tasks | jobs | passes | wall time |")
-    lines.append("|---|---|---|---|---|")
+    copied = any(w != [os.path.relpath(root)] for w in trained_in.values())
+    lines.append("| sweep | tasks | jobs | passes | wall time |" + (" trained in |" if copied else ""))
+    lines.append("|---|---|---|---|---|" + ("---|" if copied else ""))
     for name in order:
-        lines.append(f"| {name} | {tasks[name]} | {jobs[name]} | {passes[name]} | {seconds[name] / 60:.1f} min |")
+        where = (" " + ", ".join(f"`{w}`" for w in trained_in[name]) + " |") if copied else ""
+        lines.append(f"| {name} | {tasks[name]} | {jobs[name]} | {passes[name]} | {seconds[name] / 60:.1f} min |{where}")
+    if copied:
+        lines.append("")
+        lines.append("A sweep trained in another folder (its `lpa sweep` tasks finished there, then copied "
+                     "here, where a pass finds them done and trains nothing) keeps that pass's wall time.")
     main_total = sum(seconds[n] for n in order if n in WORKLOADS)
     variant_total = sum(seconds[n] for n in order if n not in WORKLOADS)
     lines.append("")

@@ -129,6 +129,7 @@ def main():
         check("The workloads' sweeps: **3.0 min**; the variant sweeps: 1.0 min." in text,
               "workloads and variants totalled apart:\n" + text)
         check("Not in this file" not in text, "every sweep folder here has its time:\n" + text)
+        check("trained in" not in text, "no column naming roots when every pass trained here:\n" + text)
         check("## ResNet-56 (27 blocks) on CIFAR-10" in text, "the CIFAR-10 sweep is tabled:\n" + text)
         cifar_row = [line for line in text.splitlines() if line.startswith("| — | 90.50 ± 0.71 | 93.00 ± 0.00 | -2.50 |")]
         check(len(cifar_row) == 1, "CIFAR-10: LPA 90.5 ± 0.71, E2E 93.0, -2.5 points:\n" + text)
@@ -146,6 +147,19 @@ def main():
         check("Best depth-N validation metric: **e2e_fraction_0.5**." in text, "the best LPA arm:\n" + text)
         check("**e2e_fraction_0.5** against E2E's best, **e2e_lr_0.1**, at depth N: 2.00×." in text,
               "each objective at its best setting:\n" + text)
+        # A suite assembled from passes in several roots: the copied sweep's rows name their root,
+        # a row reproduce.sh appended here (no root) is this root's.
+        with open(os.path.join(root, "timings.csv"), "w") as f:
+            f.write("sweep,tasks,jobs,seconds,finished,root\nsurfaces,6,2,90,t,runs/elsewhere\n")
+            f.write("cifar10_resnet,4,2,60,t\n")
+        r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(r.returncode == 0, "reproduce_tables.py exit code: " + r.stdout)
+        text = open(out).read()
+        check("| surfaces | 6 | 2 | 1 | 1.5 min | `runs/elsewhere` |" in text, "a copied sweep names its root:\n" + text)
+        here = os.path.relpath(root)
+        check(f"| cifar10_resnet | 4 | 2 | 1 | 1.0 min | `{here}` |" in text, "a pass here names this root:\n" + text)
+        check("keeps that pass's wall time" in text, "the copy is said:\n" + text)
     print("ok")
 
 
