@@ -322,6 +322,115 @@ def variants_table(name, folder, runs, e2e_runs, lines):
                          f"**{best_e2e}**, at depth N: {summary(gaps):.2f}{unit or ' points'}.\n")
 
 
+# The bars the project set for the default recipe, per workload: (what, kind, bar). Checked on
+# the test split's means over seeds, never used to choose anything.
+TARGETS = {
+    "surfaces": [("depth N: LPA / E2E, geometric mean over the functions", "depth_n", 1.2),
+                 ("rises > 2% between consecutive depths, every function and seed", "rises", 0)],
+    "fmnist_resnet": [("depth N: LPA − E2E", "depth_n", -0.1),
+                      ("depth N/2 over LPA's own depth N", "half_of_n", 0.98),
+                      ("depth N/4: LPA − the network trained alone", "quarter_vs_alone", -1.0),
+                      ("depth N/2: LPA − the network trained alone", "half_vs_alone", -1.0)],
+    "sotu_lm": [("depth N: LPA / E2E", "depth_n", 1.02)],
+}
+
+
+def targets_section(root, lines):
+    """Each workload's targets against what its runs measured: met or missed, in one table."""
+    rows = []
+    for name, targets in TARGETS.items():
+        runs = load_runs(os.path.join(root, name))
+        if not runs:
+            continue
+        title, metric, lower = WORKLOADS[name]
+        by = group(runs)
+        functions = sorted({k[0] for k in by if k[1] == "lpa" and (k[0], "e2e") in by})
+        if not functions:
+            continue
+        n = by[(functions[0], "lpa")][0].depth()
+        quarter, half = max(1, n // 4), max(1, n // 2)
+
+        def mean(fn, arm, depth):
+            return mean_std(at(by.get((fn, arm), []), "test", metric, depth))[0]
+
+        for what, kind, bar in targets:
+            if kind == "depth_n":
+                gaps = [mean(fn, "lpa", n) / mean(fn, "e2e", n) if lower else 100 * (mean(fn, "lpa", n) - mean(fn, "e2e", n))
+                        for fn in functions]
+                value = geomean(gaps) if lower else statistics.mean(gaps)
+                shown, met = (f"{value:.3f}×", value <= bar) if lower else (f"{value:+.2f} points", value >= bar)
+                goal = f"≤ {bar}×" if lower else f"≥ {bar:+.1f} points"
+            elif kind == "rises":
+                lpa = [r for fn in functions for r in by[(fn, "lpa")]]
+                value = sum(rises(r.metric("test", metric), lower, 0.02 if lower else 0.001) for r in lpa)
+                shown, met, goal = f"{value} in {len(lpa)} runs", value <= bar, "none"
+            elif kind == "half_of_n":
+                value = statistics.mean(mean(fn, "lpa", half) / mean(fn, "lpa", n) for fn in functions)
+                shown, met, goal = f"{100 * value:.1f}%", value >= bar, f"≥ {100 * bar:.0f}%"
+            else:
+                depth = quarter if kind == "quarter_vs_alone" else half
+                alone = separate_arm({k[1] for k in by}, depth)
+                if alone is None:
+                    continue
+                value = statistics.mean(100 * (mean(fn, "lpa", depth) - mean(fn, alone, depth)) for fn in functions)
+                if math.isnan(value):
+                    continue
+                shown, met, goal = f"{value:+.2f} points", value >= bar, f"≥ {bar:+.1f} points"
+            what = what.replace("N/4", str(quarter)).replace("N/2", str(half)).replace("depth N", f"depth {n}")
+            rows.append(f"| {title} | {what} | {goal} | {shown} | {'met' if met else '**missed**'} |")
+    if not rows:
+        return
+    lines.append("## Targets\n")
+    lines.append("The bars set for the default recipe, each against the test means of the tables above "
+                 "(a missed bar stays in the table; the variant tables and the passes listed below say "
+                 "what was tried).\n")
+    lines.append("| workload | target | bar | measured | |")
+    lines.append("|---|---|---|---|---|")
+    lines.extend(rows)
+    lines.append("")
+
+
+def other_passes(out, lines):
+    """The other files this script wrote next to `out` (passes over some workloads, variants, other
+    budgets): each one's invocation and its verdict lines, so the main file says what else was
+    tried and where its numbers are."""
+    folder = os.path.dirname(out) or "."
+    me = os.path.basename(out)
+    files = sorted(f for f in os.listdir(folder) if re.fullmatch(r"results_.+\.md", f) and f != me)
+    entries = []
+    for f in files:
+        with open(os.path.join(folder, f)) as fh:
+            text = fh.read()
+        written = re.search(r"Written by `scripts/reproduce\.sh([^`]*)`", text)
+        if not written:
+            continue
+        # Its verdicts, each named by the table it closes: the surfaces' depth-N ratio (test), and
+        # the variant a "Choosing the default" table found best (validation).
+        verdicts, sweep = [], None
+        for line in text.splitlines():
+            heading = re.match(r"### Choosing the default: .*`([^`]+)`", line)
+            if heading:
+                sweep = heading.group(1)
+            ratio = re.match(r"Geometric mean over (\d+) functions of LPA / E2E at depth N: \*\*(.+)\*\*", line)
+            if ratio:
+                verdicts.append(f"depth N {ratio.group(2)} E2E (test, {ratio.group(1)} functions)")
+            best = re.match(r"Best depth-N validation metric: \*\*(.+)\*\*", line)
+            if best and sweep:
+                verdicts.append(f"`{sweep}`: best {best.group(1)}")
+        entry = f"- [{f}]({f}): `scripts/reproduce.sh{written.group(1)}`"
+        if verdicts:
+            entry += "; " + "; ".join(verdicts)
+        entries.append(entry)
+    if not entries:
+        return
+    lines.append("## Other passes\n")
+    lines.append("Written by this script from other passes (other budgets, some workloads, the variant "
+                 "sweeps); each file's header says which runs, and an older file may measure a recipe "
+                 "the configs have since changed.\n")
+    lines.extend(entries)
+    lines.append("")
+
+
 def compare(lpa_bin, runs):
     """The runs' differing keys and per-depth metric side by side, as `lpa compare` writes them."""
     if len(runs) < 2:
@@ -432,6 +541,9 @@ def main():
                 variants = load_runs(os.path.join(a.root, folder))
                 if variants:
                     variants_table(name, folder, variants, runs, lines)
+    targets_section(a.root, lines)
+    if stem == "results":
+        other_passes(a.out, lines)
     cost_section(a.root, lines)
     with open(a.out, "w") as f:
         f.write("\n".join(lines) + "\n")

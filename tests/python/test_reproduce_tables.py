@@ -11,6 +11,7 @@ Needs only the standard library.
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -92,9 +93,24 @@ def main():
                       sweep="cifar10_resnet", config="cifar10_resnet.yaml")
             write_run(a.lpa, root, 210 + seed, "e2e", seed, 27, cifar + [0.93], 40.0,
                       sweep="cifar10_resnet", config="cifar10_resnet.yaml")
+        # Fashion-MNIST ResNet-20 (9 exits), for its targets: depth 9 LPA 0.94 vs E2E 0.945,
+        # depth 4 0.90 (95.7% of depth 9; alone 0.95), depth 2 0.80 (alone 0.805).
+        lpa_acc = [0.5, 0.8, 0.85, 0.9, 0.91, 0.92, 0.93, 0.935, 0.94]
+        for seed in (0, 1):
+            fm = dict(sweep="fmnist_resnet", config="fashion_mnist_resnet.yaml")
+            write_run(a.lpa, root, 300 + seed, "lpa", seed, 9, lpa_acc, 50.0, **fm)
+            write_run(a.lpa, root, 310 + seed, "e2e", seed, 9, [0.1] * 8 + [0.945], 40.0, **fm)
+            write_run(a.lpa, root, 320 + seed, "e2e_d2", seed, 2, [0.1, 0.805], 10.0, **fm)
+            write_run(a.lpa, root, 330 + seed, "e2e_d4", seed, 4, [0.1, 0.2, 0.3, 0.95], 20.0, **fm)
+        # Another pass this script wrote next to the output: indexed with its verdicts.
+        with open(os.path.join(tmp, "results_other.md"), "w") as f:
+            f.write("# R\n\nWritten by `scripts/reproduce.sh --only surfaces --root runs/x` (...).\n\n"
+                    "Geometric mean over 9 functions of LPA / E2E at depth N: **1.50×**.\n\n"
+                    "### Choosing the default: T, `surfaces_other`, validation split\n\n"
+                    "Best depth-N validation metric: **arm_y**.\n")
         with open(os.path.join(root, "timings.csv"), "w") as f:  # two passes of one sweep, one variant sweep
             f.write("sweep,tasks,jobs,seconds,finished\nsurfaces,6,2,90,t\nsurfaces,6,2,30,t\n"
-                    "surfaces_variants,4,2,60,t\ncifar10_resnet,4,2,60,t\n")
+                    "surfaces_variants,4,2,60,t\ncifar10_resnet,4,2,60,t\nfmnist_resnet,8,2,60,t\n")
         out = os.path.join(tmp, "results.md")
         # reproduce.sh passes the arguments that chose the runs (--set, --arms, ...) for the header.
         r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out,
@@ -126,9 +142,21 @@ def main():
         check("`lpa compare --format markdown`" in text and "loss.kind" in text,
               "the seed-0 runs side by side, their differing key named:\n" + text)
         check("| surfaces | 6 | 2 | 2 | 2.0 min |" in text, "the cost table sums a sweep's passes:\n" + text)
-        check("The workloads' sweeps: **3.0 min**; the variant sweeps: 1.0 min." in text,
+        check("The workloads' sweeps: **4.0 min**; the variant sweeps: 1.0 min." in text,
               "workloads and variants totalled apart:\n" + text)
         check("Not in this file" not in text, "every sweep folder here has its time:\n" + text)
+        # The targets, met or missed, from the test means: surfaces 0.03 / 0.015 = 2x, no rise;
+        # ResNet depth 9 -0.50 points, depth 4 95.7% of depth 9, -5.00 and -0.50 against alone.
+        for row in ("| depth 4: LPA / E2E, geometric mean over the functions | ≤ 1.2× | 2.000× | **missed** |",
+                    "| rises > 2% between consecutive depths, every function and seed | none | 0 in 2 runs | met |",
+                    "| depth 9: LPA − E2E | ≥ -0.1 points | -0.50 points | **missed** |",
+                    "| depth 4 over LPA's own depth 9 | ≥ 98% | 95.7% | **missed** |",
+                    "| depth 2: LPA − the network trained alone | ≥ -1.0 points | -0.50 points | met |",
+                    "| depth 4: LPA − the network trained alone | ≥ -1.0 points | -5.00 points | **missed** |"):
+            check(row in text, f"the target row {row}:\n" + text)
+        check("- [results_other.md](results_other.md): `scripts/reproduce.sh --only surfaces --root runs/x`; "
+              "depth N 1.50× E2E (test, 9 functions); `surfaces_other`: best arm_y" in text,
+              "the other pass indexed with its verdicts:\n" + text)
         check("trained in" not in text, "no column naming roots when every pass trained here:\n" + text)
         check("## ResNet-56 (27 blocks) on CIFAR-10" in text, "the CIFAR-10 sweep is tabled:\n" + text)
         cifar_row = [line for line in text.splitlines() if line.startswith("| — | 90.50 ± 0.71 | 93.00 ± 0.00 | -2.50 |")]
@@ -147,6 +175,9 @@ def main():
         check("Best depth-N validation metric: **e2e_fraction_0.5**." in text, "the best LPA arm:\n" + text)
         check("**e2e_fraction_0.5** against E2E's best, **e2e_lr_0.1**, at depth N: 2.00×." in text,
               "each objective at its best setting:\n" + text)
+        # An LPA run whose error rises from depth 2 to 3 misses the surfaces' "no rise" target.
+        shutil.rmtree(os.path.join(root, "surfaces", "task_000"))
+        write_run(a.lpa, root, 0, "lpa", 0, DEPTH, [0.4, 0.2, 0.3, 0.02], 30.0)
         # A suite assembled from passes in several roots: the copied sweep's rows name their root,
         # a row reproduce.sh appended here (no root) is this root's.
         with open(os.path.join(root, "timings.csv"), "w") as f:
@@ -160,6 +191,8 @@ def main():
         here = os.path.relpath(root)
         check(f"| cifar10_resnet | 4 | 2 | 1 | 1.0 min | `{here}` |" in text, "a pass here names this root:\n" + text)
         check("keeps that pass's wall time" in text, "the copy is said:\n" + text)
+        check("| rises > 2% between consecutive depths, every function and seed | none | 1 in 2 runs | **missed** |"
+              in text, "a rise misses the target:\n" + text)
     print("ok")
 
 
