@@ -183,7 +183,7 @@ def workload_table(name, runs, lines):
               f"probes d{half}", "time LPA / E2E", "auto depth", "auto params"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
-    ratios, rise_total, lpa_runs = [], 0, 0
+    ratios, rise_total, lpa_runs, means = [], 0, 0, {}
     for fn in functions:
         lpa, e2e = by.get((fn, "lpa"), []), by.get((fn, "e2e"), [])
         if not lpa or not e2e:
@@ -203,9 +203,13 @@ def workload_table(name, runs, lines):
         rise_total, lpa_runs = rise_total + sum(rise), lpa_runs + len(rise)
         row = [fn or "—", pm(at(lpa, "test", metric, n), metric), pm(at(e2e, "test", metric, n), metric), gap,
                f"{sum(rise)} in {len(rise)} runs"]
+        means[fn] = {("lpa", n): lpa_n}
         for d in (quarter, half):
             alone = by.get((fn, separate_arm(arms, d)), [])
             row += [pm(at(lpa, "test", metric, d), metric), pm(at(alone, "test", metric, d), metric)]
+            means[fn][("lpa", d)] = mean_std(at(lpa, "test", metric, d))[0]
+            if alone:
+                means[fn][("alone", d)] = mean_std(at(alone, "test", metric, d))[0]
         row += [pm(at(e2e, "test", metric, half), metric), pm(at(probes, "test", metric, half), metric)]
         t = mean_std([r.elapsed for r in lpa])[0] / mean_std([r.elapsed for r in e2e])[0]
         row.append(f"{t:.2f}×")
@@ -220,8 +224,10 @@ def workload_table(name, runs, lines):
     lines.append("")
     if lower and len(ratios) > 1:
         lines.append(f"Geometric mean over {len(ratios)} functions of LPA / E2E at depth N: **{geomean(ratios):.2f}×**.\n")
-    # The depth-N gap per function (ratio or points) and the test rises: what the targets read.
-    summary.update(ratios=ratios, rises=rise_total, lpa_runs=lpa_runs)
+    # What the targets read: the depth-N gap per function (ratio or points), the test rises, and
+    # each function's test means of LPA at depths N/4, N/2, N and of the networks trained alone.
+    summary.update(ratios=ratios, rises=rise_total, lpa_runs=lpa_runs, means=means,
+                   depths=(quarter, half, n))
     return summary
 
 
@@ -339,23 +345,15 @@ TARGETS = {
 
 def targets_section(tabled, lines):
     """Each workload's targets against what its runs measured: met or missed, in one table.
-    `tabled`: workload -> (its runs, the summary workload_table returned for them)."""
+    `tabled`: workload -> the summary workload_table returned for its runs."""
     rows = []
     for name, targets in TARGETS.items():
-        if name not in tabled or not tabled[name][1]:
+        tab = tabled.get(name)
+        if not tab or not tab["means"]:
             continue
-        runs, tab = tabled[name]
         title, metric, lower = WORKLOADS[name]
-        by = group(runs)
-        functions = sorted({k[0] for k in by if k[1] == "lpa" and (k[0], "e2e") in by})
-        if not functions:
-            continue
-        n = by[(functions[0], "lpa")][0].depth()
-        quarter, half = max(1, n // 4), max(1, n // 2)
-
-        def mean(fn, arm, depth):
-            return mean_std(at(by.get((fn, arm), []), "test", metric, depth))[0]
-
+        means = tab["means"]
+        quarter, half, n = tab["depths"]
         for what, kind, bar in targets:
             if kind == "depth_n":
                 value = geomean(tab["ratios"]) if lower else statistics.mean(tab["ratios"])
@@ -365,14 +363,13 @@ def targets_section(tabled, lines):
                 value = tab["rises"]
                 shown, met, goal = f"{value} in {tab['lpa_runs']} runs", value <= bar, "none"
             elif kind == "half_of_n":
-                value = statistics.mean(mean(fn, "lpa", half) / mean(fn, "lpa", n) for fn in functions)
+                value = statistics.mean(m[("lpa", half)] / m[("lpa", n)] for m in means.values())
                 shown, met, goal = f"{100 * value:.1f}%", value >= bar, f"≥ {100 * bar:.0f}%"
             else:
                 depth = quarter if kind == "quarter_vs_alone" else half
-                alone = separate_arm({k[1] for k in by}, depth)
-                if alone is None:
+                if any(("alone", depth) not in m for m in means.values()):
                     continue
-                value = statistics.mean(100 * (mean(fn, "lpa", depth) - mean(fn, alone, depth)) for fn in functions)
+                value = statistics.mean(100 * (m[("lpa", depth)] - m[("alone", depth)]) for m in means.values())
                 if math.isnan(value):
                     continue
                 shown, met, goal = f"{value:+.2f} points", value >= bar, f"≥ {bar:+.1f} points"
@@ -526,7 +523,7 @@ def main():
         runs = load_runs(os.path.join(a.root, name))
         if not runs:
             continue
-        tabled[name] = (runs, workload_table(name, runs, lines))
+        tabled[name] = workload_table(name, runs, lines)
         seed0 = [r for r in runs if r.seed == min(x.seed for x in runs) and r.arm in ("lpa", "e2e", "e2e_probes")
                  and r.function in ("", "franke")]
         side = compare(a.lpa, seed0)
