@@ -183,7 +183,7 @@ def workload_table(name, runs, lines):
               f"probes d{half}", "time LPA / E2E", "auto depth", "auto params"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
-    ratios, rise_total, lpa_runs, means = [], 0, 0, {}
+    ratios, rise_total, lpa_runs, means, mean_rises = [], 0, 0, {}, 0
     for fn in functions:
         lpa, e2e = by.get((fn, "lpa"), []), by.get((fn, "e2e"), [])
         if not lpa or not e2e:
@@ -201,6 +201,9 @@ def workload_table(name, runs, lines):
         threshold = 0.02 if lower else 0.001
         rise = [rises(r.metric("test", metric), lower, threshold) for r in lpa]
         rise_total, lpa_runs = rise_total + sum(rise), lpa_runs + len(rise)
+        # The same count on the function's curve of means over seeds: a rise here is one the seeds agree on.
+        mean_curve = {d: mean_std(at(lpa, "test", metric, d))[0] for d in lpa[0].metric("test", metric)}
+        mean_rises += rises(mean_curve, lower, threshold)
         row = [fn or "—", pm(at(lpa, "test", metric, n), metric), pm(at(e2e, "test", metric, n), metric), gap,
                f"{sum(rise)} in {len(rise)} runs"]
         means[fn] = {("lpa", n): lpa_n}
@@ -227,7 +230,7 @@ def workload_table(name, runs, lines):
     # What the targets read: the depth-N gap per function (ratio or points), the test rises, and
     # each function's test means of LPA at depths N/4, N/2, N and of the networks trained alone.
     summary.update(ratios=ratios, rises=rise_total, lpa_runs=lpa_runs, means=means,
-                   depths=(quarter, half, n))
+                   mean_rises=mean_rises, depths=(quarter, half, n))
     return summary
 
 
@@ -334,7 +337,8 @@ def variants_table(name, folder, runs, e2e_runs, lines):
 # the test split's means over seeds, never used to choose anything.
 TARGETS = {
     "surfaces": [("depth N: LPA / E2E, geometric mean over the functions", "depth_n", 1.2),
-                 ("rises > 2% between consecutive depths, every function and seed", "rises", 0)],
+                 ("rises > 2% between consecutive depths, every function and seed", "rises", 0),
+                 ("rises > 2% between consecutive depths of each function's mean over seeds", "mean_rises", 0)],
     "fmnist_resnet": [("depth N: LPA − E2E", "depth_n", -0.1),
                       ("depth N/2 over LPA's own depth N", "half_of_n", 0.98),
                       ("depth N/4: LPA − the network trained alone", "quarter_vs_alone", -1.0),
@@ -362,6 +366,9 @@ def targets_section(tabled, lines):
             elif kind == "rises":
                 value = tab["rises"]
                 shown, met, goal = f"{value} in {tab['lpa_runs']} runs", value <= bar, "none"
+            elif kind == "mean_rises":
+                value = tab["mean_rises"]
+                shown, met, goal = f"{value} in {len(means)} function{'s' * (len(means) != 1)}", value <= bar, "none"
             elif kind == "half_of_n":
                 value = statistics.mean(m[("lpa", half)] / m[("lpa", n)] for m in means.values())
                 shown, met, goal = f"{100 * value:.1f}%", value >= bar, f"≥ {100 * bar:.0f}%"
