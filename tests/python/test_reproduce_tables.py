@@ -102,6 +102,15 @@ def main():
             write_run(a.lpa, root, 310 + seed, "e2e", seed, 9, [0.1] * 8 + [0.945], 40.0, **fm)
             write_run(a.lpa, root, 320 + seed, "e2e_d2", seed, 2, [0.1, 0.805], 10.0, **fm)
             write_run(a.lpa, root, 330 + seed, "e2e_d4", seed, 4, [0.1, 0.2, 0.3, 0.95], 20.0, **fm)
+            # Two variants within the depth-N bar (E2E 0.945 - 0.1 point): the best depth N,
+            # 0.95, with the shipped shallow exits; and 0.945 with exits as good as trained alone.
+            fv = dict(sweep="fmnist_resnet_shallow", config="fashion_mnist_resnet.yaml")
+            write_run(a.lpa, root, 340 + seed, "deep_arm", seed, 9, lpa_acc[:8] + [0.95], 50.0, **fv)
+            write_run(a.lpa, root, 350 + seed, "shallow_arm", seed, 9,
+                      [0.5, 0.805, 0.85, 0.95, 0.95, 0.95, 0.95, 0.95, 0.945], 50.0, **fv)
+            # Better shallow exits still, but depth N 4.5 points under E2E: outside the bar.
+            write_run(a.lpa, root, 360 + seed, "outside_arm", seed, 9,
+                      [0.5, 0.85, 0.9, 0.99, 0.99, 0.99, 0.99, 0.99, 0.9], 50.0, **fv)
         # Another pass this script wrote next to the output: indexed with its verdicts.
         with open(os.path.join(tmp, "results_other.md"), "w") as f:
             f.write("# R\n\nWritten by `scripts/reproduce.sh --only surfaces --root runs/x` (...).\n\n"
@@ -110,7 +119,8 @@ def main():
                     "Best depth-N validation metric: **arm_y**.\n")
         with open(os.path.join(root, "timings.csv"), "w") as f:  # two passes of one sweep, one variant sweep
             f.write("sweep,tasks,jobs,seconds,finished\nsurfaces,6,2,90,t\nsurfaces,6,2,30,t\n"
-                    "surfaces_variants,4,2,60,t\ncifar10_resnet,4,2,60,t\nfmnist_resnet,8,2,60,t\n")
+                    "surfaces_variants,4,2,60,t\ncifar10_resnet,4,2,60,t\nfmnist_resnet,8,2,60,t\n"
+                    "fmnist_resnet_shallow,6,2,60,t\n")
         out = os.path.join(tmp, "results.md")
         # reproduce.sh passes the arguments that chose the runs (--set, --arms, ...) for the header.
         r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out,
@@ -142,7 +152,7 @@ def main():
         check("`lpa compare --format markdown`" in text and "loss.kind" in text,
               "the seed-0 runs side by side, their differing key named:\n" + text)
         check("| surfaces | 6 | 2 | 2 | 2.0 min |" in text, "the cost table sums a sweep's passes:\n" + text)
-        check("The workloads' sweeps: **4.0 min**; the variant sweeps: 1.0 min." in text,
+        check("The workloads' sweeps: **4.0 min**; the variant sweeps: 2.0 min." in text,
               "workloads and variants totalled apart:\n" + text)
         check("Not in this file" not in text, "every sweep folder here has its time:\n" + text)
         # The targets, met or missed, from the test means: surfaces 0.03 / 0.015 = 2x, no rise;
@@ -158,6 +168,14 @@ def main():
         check("- [results_other.md](results_other.md): `scripts/reproduce.sh --only surfaces --root runs/x`; "
               "depth N 1.50× E2E (test, 9 functions); `surfaces_other`: best arm_y" in text,
               "the other pass indexed with its verdicts:\n" + text)
+        # The ResNet variants: depth N chooses the deep arm; among the arms within the depth-N bar
+        # (the shipped -0.50 is not), the shallow exits choose the other; no surfaces arm is within
+        # 1.2x E2E.
+        check("| shallow_arm | 0.00 | 2 | 0.50 | 0.00 | 0.00 | 1.00× |" in text, "the shallow arm's row:\n" + text)
+        check("Best depth-N validation metric: **deep_arm**." in text, "depth N's pick:\n" + text)
+        check("Best depths 2 and 4 against the networks trained alone (validation) among the arms within the "
+              "depth-N bar (-0.1 points of E2E): **shallow_arm**." in text, "the shallow exits' pick:\n" + text)
+        check("No arm is within the depth-N bar (1.2× E2E) on validation." in text, "no surfaces arm within:\n" + text)
         check("trained in" not in text, "no column naming roots when every pass trained here:\n" + text)
         check("## ResNet-56 (27 blocks) on CIFAR-10" in text, "the CIFAR-10 sweep is tabled:\n" + text)
         cifar_row = [line for line in text.splitlines() if line.startswith("| — | 90.50 ± 0.71 | 93.00 ± 0.00 | -2.50 |")]
