@@ -249,11 +249,15 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     # The networks trained alone at N/4 and N/2 (the workload's e2e_d<k> arms): the alternative
     # a shallow exit must match, so each variant's shallow exits are set against them too.
     alone = {k: f"e2e_d{k}" for k in (quarter, half)}
-    header = ["variant", f"val depth N vs E2E ({'geo-mean ratio' if lower else 'points'})",
-              "rises > 2% (val)" if lower else "rises > 0.1 pt (val)", f"val depth {half} vs E2E depth N",
-              f"val depth {quarter} vs alone", f"val depth {half} vs alone", f"FLOPs d{quarter} vs alone"]
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "---|" * len(header))
+
+    def table_header(split):
+        header = ["variant", f"{split} depth N vs E2E ({'geo-mean ratio' if lower else 'points'})",
+                  f"rises > 2% ({split})" if lower else f"rises > 0.1 pt ({split})", f"{split} depth {half} vs E2E depth N",
+                  f"{split} depth {quarter} vs alone", f"{split} depth {half} vs alone", f"FLOPs d{quarter} vs alone"]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "---|" * len(header))
+
+    table_header("val")
     best = None
     shipped, e2e_shipped = "lpa (shipped)", "e2e (shipped)"
 
@@ -262,8 +266,8 @@ def variants_table(name, folder, runs, e2e_runs, lines):
             return e2e.get((fn, arm.split()[0]), [])
         return by.get((fn, arm), [])
 
-    def val_n(arm, fn):
-        return mean_std(at(runs_of(arm, fn), "val", metric, n))[0]
+    def val_n(arm, fn, split="val"):
+        return mean_std(at(runs_of(arm, fn), split, metric, n))[0]
 
     def gap(value, ref):
         return value / ref if lower else 100 * (value - ref)
@@ -283,7 +287,9 @@ def variants_table(name, folder, runs, e2e_runs, lines):
     # exits against the networks trained alone do (the other half of the targets).
     bar = next((b for _, kind, b in TARGETS.get(name, []) if kind == "depth_n"), None)
     within_bar = []
-    for arm in [shipped] + arms:
+
+    def arm_row(arm, split):
+        """The arm's row on `split`, its depth-N gap and its shallow gaps (None where partial)."""
         gaps, halves, rise = [], [], 0
         vs_alone = {k: [] for k in alone}
         # A shallow exit's FLOPs per sample over the network trained alone's: an exit adapter
@@ -293,30 +299,38 @@ def variants_table(name, folder, runs, e2e_runs, lines):
             v = runs_of(arm, fn)
             if not v or not runs_of(e2e_shipped, fn):
                 continue
-            rn = val_n(e2e_shipped, fn)
-            gaps.append(gap(val_n(arm, fn), rn))
-            halves.append(gap(mean_std(at(v, "val", metric, half))[0], rn))
-            rise += sum(rises(r.metric("val", metric), lower, 0.02 if lower else 0.001) for r in v)
+            rn = val_n(e2e_shipped, fn, split)
+            gaps.append(gap(val_n(arm, fn, split), rn))
+            halves.append(gap(mean_std(at(v, split, metric, half))[0], rn))
+            rise += sum(rises(r.metric(split, metric), lower, 0.02 if lower else 0.001) for r in v)
             for k, alone_arm in alone.items():
                 ref = e2e.get((fn, alone_arm), [])
                 if ref:
-                    vs_alone[k].append(gap(mean_std(at(v, "val", metric, k))[0], mean_std(at(ref, "val", metric, k))[0]))
+                    vs_alone[k].append(gap(mean_std(at(v, split, metric, k))[0], mean_std(at(ref, split, metric, k))[0]))
                     if k == quarter:
-                        cost.append(mean_std(at(v, "val", "mflops_per_sample", k))[0] /
-                                    mean_std(at(ref, "val", "mflops_per_sample", k))[0])
+                        cost.append(mean_std(at(v, split, "mflops_per_sample", k))[0] /
+                                    mean_std(at(ref, split, "mflops_per_sample", k))[0])
         if not gaps:
-            continue
+            return None, None, None
         g, h = summary(gaps), summary(halves)
         if arm in e2e_arms:
-            lines.append(f"| {arm} (E2E) | {g:.2f}{unit} | – | – | – | – | – |")
-            continue
+            return f"| {arm} (E2E) | {g:.2f}{unit} | – | – | – | – | – |", None, None
         # Only where every function has its network trained alone: a partial mean would mislead.
+        complete = all(len(vs_alone[k]) == len(gaps) for k in alone)
         shallow = [f"{summary(vs_alone[k]):.2f}{unit}" if len(vs_alone[k]) == len(gaps) else "–"
                    for k in (quarter, half)]
         shallow.append(f"{geomean(cost):.2f}×" if len(cost) == len(gaps) else "–")
-        lines.append(f"| {arm} | {g:.2f}{unit} | {rise} | {h:.2f}{unit} | {' | '.join(shallow)} |")
-        if bar is not None and (g <= bar if lower else g >= bar) and all(len(vs_alone[k]) == len(gaps) for k in alone):
-            both = [summary(vs_alone[k]) for k in (quarter, half)]
+        row = f"| {arm} | {g:.2f}{unit} | {rise} | {h:.2f}{unit} | {' | '.join(shallow)} |"
+        return row, g, [summary(vs_alone[k]) for k in (quarter, half)] if complete else None
+
+    for arm in [shipped] + arms:
+        row, g, both = arm_row(arm, "val")
+        if row is None:
+            continue
+        lines.append(row)
+        if g is None:
+            continue
+        if bar is not None and (g <= bar if lower else g >= bar) and both is not None:
             within_bar.append((geomean(both) if lower else -statistics.mean(both), arm))
         score = g if lower else -g
         if best is None or score < best[0]:
@@ -331,6 +345,14 @@ def variants_table(name, folder, runs, e2e_runs, lines):
                          f"the arms within the depth-N bar ({goal}): **{min(within_bar)[1]}**.\n")
         else:
             lines.append(f"No arm is within the depth-N bar ({goal}) on validation.\n")
+    # What the choice would have cost or bought on data it never saw.
+    lines.append("The same arms on the test split, reported after the choice and never used for it:\n")
+    table_header("test")
+    for arm in [shipped] + arms:
+        row = arm_row(arm, "test")[0]
+        if row is not None:
+            lines.append(row)
+    lines.append("")
     if best and e2e_arms:
         # Each objective at its own best setting: the E2E arm with the best validation depth N on
         # every function (an arm missing one is not a candidate), against the best LPA arm above.

@@ -173,6 +173,11 @@ def main():
         # 1.2x E2E.
         check("| shallow_arm | 0.00 | 2 | 0.50 | 0.00 | 0.00 | 1.00× |" in text, "the shallow arm's row:\n" + text)
         check("Best depth-N validation metric: **deep_arm**." in text, "depth N's pick:\n" + text)
+        # The variants on the test split too, after the choice: final_weight_9's test depth N is
+        # 0.015 like E2E's (its validation rows are twice its test rows), 1.00x where val says 2.00x.
+        test_part = text[text.index("The same arms on the test split"):]
+        check("| final_weight_9 | 1.00× | 0 | 26.67× | 1.43× | 4.00× | 1.50× |" in test_part,
+              "a variant's test row:\n" + text)
         check("Best depths 2 and 4 against the networks trained alone (validation) among the arms within the "
               "depth-N bar (-0.1 points of E2E): **shallow_arm**." in text, "the shallow exits' pick:\n" + text)
         check("No arm is within the depth-N bar (1.2× E2E) on validation." in text, "no surfaces arm within:\n" + text)
