@@ -29,20 +29,66 @@ WORKLOADS = {
 
 
 def read_config(path):
+    with open(path) as f:
+        return parse_config(f)
+
+
+def parse_config(lines):
     """The two-level mapping lpa writes (section:, then two-space-indented key: value)."""
     cfg, section = {}, None
-    with open(path) as f:
-        for line in f:
-            line = line.split(" #")[0].rstrip("\n")
-            if not line.strip():
-                continue
-            if not line.startswith(" "):
-                section = line.rstrip(":").strip()
-                continue
-            m = re.match(r"\s+([A-Za-z0-9_]+):\s*(.*)$", line)
-            if m and section:
-                cfg[section + "." + m.group(1)] = m.group(2).strip().strip('"')
+    for line in lines:
+        line = line.split(" #")[0].rstrip("\n")
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            section = line.rstrip(":").strip()
+            continue
+        m = re.match(r"\s+([A-Za-z0-9_]+):\s*(.*)$", line)
+        if m and section:
+            cfg[section + "." + m.group(1)] = m.group(2).strip().strip('"')
     return cfg
+
+
+# The keys that make a recipe: what a run computes, not how long (quick budgets), where, or on
+# which function.
+RECIPE_PREFIXES = ("model.", "loss.")
+RECIPE_KEYS = {"train.optimizer", "train.lr", "train.momentum", "train.nesterov", "train.weight_decay",
+               "train.schedule", "train.min_lr", "train.grad_clip", "train.precision"}
+
+
+def shipped_recipe(lpa_bin, name, arm="lpa"):
+    """The config the workload's sweep file gives its `arm` today (configs/sweeps/reproduce/<name>.yaml
+    over its base config), or None where the sweep or lpa cannot say."""
+    sweep = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs", "sweeps", "reproduce",
+                         name + ".yaml")
+    try:
+        listing = subprocess.run([lpa_bin, "sweep", sweep, "--list"], check=True, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True).stdout
+        base = re.search(r"\(base ([^)]+)\)", listing).group(1)
+        for line in listing.splitlines():
+            fields = line.split("\t")
+            if len(fields) == 3 and f"experiment.name={arm}" in fields[2].split():
+                cmd = [lpa_bin, "config", "--config", base]
+                for kv in fields[2].split():
+                    cmd += ["--set", kv]
+                cfg = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True, cwd=os.path.join(os.path.dirname(sweep), "..", "..", "..")).stdout
+                return base, parse_config(cfg.splitlines())
+    except (OSError, subprocess.CalledProcessError, AttributeError):
+        pass
+    return None
+
+
+def recipe_differences(runs, shipped):
+    """`key: in the runs -> shipped` for each recipe key where some run differs from `shipped`."""
+    out = []
+    for key in sorted(shipped):
+        if not (key.startswith(RECIPE_PREFIXES) or key in RECIPE_KEYS):
+            continue
+        theirs = sorted({r.cfg.get(key, "") for r in runs})
+        if theirs != [shipped[key]]:
+            out.append(f"`{key}` {' / '.join(theirs)} in them, {shipped[key]} now")
+    return out
 
 
 def read_rows(path):
@@ -158,7 +204,7 @@ def separate_arm(arms, depth):
     return None
 
 
-def workload_table(name, runs, lines):
+def workload_table(name, runs, lines, lpa_bin=None):
     title, metric, lower = WORKLOADS[name]
     by = group(runs)
     functions = sorted({k[0] for k in by})
@@ -227,6 +273,13 @@ def workload_table(name, runs, lines):
     lines.append("")
     if lower and len(ratios) > 1:
         lines.append(f"Geometric mean over {len(ratios)} functions of LPA / E2E at depth N: **{geomean(ratios):.2f}×**.\n")
+    # A default changed after these runs were trained: the table must not pass for the new one's.
+    shipped = shipped_recipe(lpa_bin, name) if lpa_bin else None
+    if shipped:
+        differs = recipe_differences([r for r in runs if r.arm == "lpa"], shipped[1])
+        if differs:
+            lines.append(f"**These `lpa` runs are not the recipe shipped now** ({shipped[0]} as "
+                         f"`configs/sweeps/reproduce/{name}.yaml` resolves it): " + "; ".join(differs) + ".\n")
     # What the targets read: the depth-N gap per function (ratio or points), the test rises, and
     # each function's test means of LPA at depths N/4, N/2, N and of the networks trained alone.
     summary.update(ratios=ratios, rises=rise_total, lpa_runs=lpa_runs, means=means,
@@ -566,7 +619,7 @@ def main():
         runs = load_runs(os.path.join(a.root, name))
         if not runs:
             continue
-        tabled[name] = workload_table(name, runs, lines)
+        tabled[name] = workload_table(name, runs, lines, a.lpa)
         seed0 = [r for r in runs if r.seed == min(x.seed for x in runs) and r.arm in ("lpa", "e2e", "e2e_probes")
                  and r.function in ("", "franke")]
         side = compare(a.lpa, seed0)

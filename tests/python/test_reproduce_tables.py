@@ -181,6 +181,15 @@ def main():
         check("Best depths 2 and 4 against the networks trained alone (validation) among the arms within the "
               "depth-N bar (-0.1 points of E2E): **shallow_arm**." in text, "the shallow exits' pick:\n" + text)
         check("No arm is within the depth-N bar (1.2× E2E) on validation." in text, "no surfaces arm within:\n" + text)
+        # The fixture's surfaces runs have 4 blocks, the shipped recipe 16: said under their table;
+        # its ResNet runs are the shipped recipe: nothing said.
+        def section(title):
+            rest = text[text.index(title) + len(title):]
+            return rest[:rest.index("\n## ")] if "\n## " in rest else rest
+        check("**These `lpa` runs are not the recipe shipped now**" in section("## Residual MLP (16 blocks)")
+              and "`model.depth` 4 in them, 16 now" in section("## Residual MLP (16 blocks)"),
+              "a former recipe is named:\n" + text)
+        check("not the recipe shipped now" not in section("## ResNet-20"), "the shipped ResNet recipe:\n" + text)
         check("trained in" not in text, "no column naming roots when every pass trained here:\n" + text)
         check("## ResNet-56 (27 blocks) on CIFAR-10" in text, "the CIFAR-10 sweep is tabled:\n" + text)
         cifar_row = [line for line in text.splitlines() if line.startswith("| — | 90.50 ± 0.71 | 93.00 ± 0.00 | -2.50 |")]
