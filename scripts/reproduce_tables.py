@@ -7,6 +7,7 @@ rows), train_log.csv (elapsed_s), config.yaml, export/auto.safetensors.yaml (`lp
 (the variant tables) use validation rows only; test rows are reported, never chosen on.
 """
 import argparse
+import copy
 import csv
 import math
 import os
@@ -77,6 +78,43 @@ def shipped_recipe(lpa_bin, name, arm="lpa"):
     except (OSError, subprocess.CalledProcessError, AttributeError):
         pass
     return None
+
+
+# Keys that do not change what a run computes (its label, where it ran, where it was written),
+# and the ones each task of a sweep sets for itself.
+NOT_COMPUTED = {"experiment.name", "experiment.notes", "output.root", "output.run_id", "output.tensorboard",
+                "train.requeue", "train.dist_backend", "train.bucket_mb", "train.dist_timeout_s", "train.threads",
+                "train.device", "data.device_cache_mb", "train.cuda_graph", "train.seed", "data.function"}
+
+
+def computes_shipped(run, shipped):
+    """Whether the run's config is the shipped one in every key that changes what it computes."""
+    return all(run.cfg.get(k) == v for k, v in shipped.items() if k not in NOT_COMPUTED)
+
+
+def adopt_shipped(root, name, runs, shipped):
+    """Where a workload's `lpa` runs are a former default and a variant arm of the same workload
+    trained exactly the recipe shipped now (a variant that won and became the default), that arm's
+    runs stand for `lpa`. Returns (runs, (folder, arm) adopted or None, the former lpa runs)."""
+    lpa = [r for r in runs if r.arm == "lpa"]
+    if not shipped or not lpa or not recipe_differences(lpa, shipped):
+        return runs, None, []
+    for folder in sorted(os.listdir(root)):
+        if not folder.startswith(name + "_") or folder in WORKLOADS:
+            continue
+        by_arm = defaultdict(list)
+        for r in load_runs(os.path.join(root, folder)):
+            by_arm[r.arm].append(r)
+        for arm, arm_runs in sorted(by_arm.items()):
+            if all(computes_shipped(r, shipped) for r in arm_runs) and \
+                    {r.seed for r in arm_runs} >= {r.seed for r in lpa}:
+                adopted = []
+                for r in arm_runs:
+                    r = copy.copy(r)
+                    r.arm = "lpa"
+                    adopted.append(r)
+                return [r for r in runs if r.arm != "lpa"] + adopted, (folder, arm), lpa
+    return runs, None, []
 
 
 def recipe_differences(runs, shipped):
@@ -204,7 +242,7 @@ def separate_arm(arms, depth):
     return None
 
 
-def workload_table(name, runs, lines, lpa_bin=None):
+def workload_table(name, runs, lines, shipped=None, adopted=None):
     title, metric, lower = WORKLOADS[name]
     by = group(runs)
     functions = sorted({k[0] for k in by})
@@ -273,8 +311,13 @@ def workload_table(name, runs, lines, lpa_bin=None):
     lines.append("")
     if lower and len(ratios) > 1:
         lines.append(f"Geometric mean over {len(ratios)} functions of LPA / E2E at depth N: **{geomean(ratios):.2f}×**.\n")
+    if adopted:
+        folder, arm, former = adopted
+        lines.append(f"The `lpa` rows are the runs of the arm `{arm}` in `{folder}`: the recipe shipped now, "
+                     f"which that variant sweep chose. This folder's own `lpa` runs are the former default ("
+                     + "; ".join(recipe_differences(former, shipped[1])) + "), the row `former default` of "
+                     "the variant tables below.\n")
     # A default changed after these runs were trained: the table must not pass for the new one's.
-    shipped = shipped_recipe(lpa_bin, name) if lpa_bin else None
     if shipped:
         differs = recipe_differences([r for r in runs if r.arm == "lpa"], shipped[1])
         if differs:
@@ -619,7 +662,9 @@ def main():
         runs = load_runs(os.path.join(a.root, name))
         if not runs:
             continue
-        tabled[name] = workload_table(name, runs, lines, a.lpa)
+        shipped = shipped_recipe(a.lpa, name)
+        runs, adopted, former = adopt_shipped(a.root, name, runs, shipped[1] if shipped else None)
+        tabled[name] = workload_table(name, runs, lines, shipped, adopted and adopted + (former,))
         seed0 = [r for r in runs if r.seed == min(x.seed for x in runs) and r.arm in ("lpa", "e2e", "e2e_probes")
                  and r.function in ("", "franke")]
         side = compare(a.lpa, seed0)
@@ -634,6 +679,10 @@ def main():
             if folder.startswith(name + "_") and folder not in WORKLOADS:
                 variants = load_runs(os.path.join(a.root, folder))
                 if variants:
+                    for r in former:
+                        r = copy.copy(r)
+                        r.arm = "former default"
+                        variants.append(r)
                     variants_table(name, folder, variants, runs, lines)
     targets_section(tabled, lines)
     if stem == "results":
