@@ -553,6 +553,9 @@ def other_passes(out, lines):
             best = re.match(r"Best depth-N validation metric: \*\*(.+)\*\*", line)
             if best and sweep:
                 verdicts.append(f"`{sweep}`: best {best.group(1)}")
+            shallow = re.match(r"Best depths .* among the arms within the depth-N bar .*: \*\*(.+)\*\*", line)
+            if shallow and sweep:
+                verdicts.append(f"shallow exits within the bar: {shallow.group(1)}")
         entry = f"- [{f}]({f}): `scripts/reproduce.sh{written.group(1)}`"
         if verdicts:
             entry += "; " + "; ".join(verdicts)
