@@ -118,7 +118,8 @@ def adopt_shipped(root, name, runs, shipped):
 
 
 def recipe_differences(runs, shipped):
-    """`key: in the runs -> shipped` for each recipe key where some run differs from `shipped`."""
+    """One "`key` <the runs' values> in them, <shipped value> now" per recipe key where some run
+    differs from `shipped`."""
     out = []
     for key in sorted(shipped):
         if not (key.startswith(RECIPE_PREFIXES) or key in RECIPE_KEYS):
