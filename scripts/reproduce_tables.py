@@ -92,18 +92,17 @@ def computes_shipped(run, shipped):
     return all(run.cfg.get(k) == v for k, v in shipped.items() if k not in NOT_COMPUTED)
 
 
-def adopt_shipped(root, name, runs, shipped):
+def adopt_shipped(runs, variant_runs, shipped):
     """Where a workload's `lpa` runs are a former default and a variant arm of the same workload
-    trained exactly the recipe shipped now (a variant that won and became the default), that arm's
-    runs stand for `lpa`. Returns (runs, (folder, arm) adopted or None, the former lpa runs)."""
+    (`variant_runs`: folder -> its runs) trained exactly the recipe shipped now (a variant that won
+    and became the default), that arm's runs stand for `lpa`. Returns (runs, (folder, arm) adopted
+    or None, the former lpa runs)."""
     lpa = [r for r in runs if r.arm == "lpa"]
     if not shipped or not lpa or not recipe_differences(lpa, shipped):
         return runs, None, []
-    for folder in sorted(os.listdir(root)):
-        if not folder.startswith(name + "_") or folder in WORKLOADS:
-            continue
+    for folder, folder_runs in variant_runs.items():
         by_arm = defaultdict(list)
-        for r in load_runs(os.path.join(root, folder)):
+        for r in folder_runs:
             by_arm[r.arm].append(r)
         for arm, arm_runs in sorted(by_arm.items()):
             if all(computes_shipped(r, shipped) for r in arm_runs) and \
@@ -666,8 +665,12 @@ def main():
         runs = load_runs(os.path.join(a.root, name))
         if not runs:
             continue
+        # The sweeps that chose this workload's recipe, each folder read once.
+        variant_runs = {folder: load_runs(os.path.join(a.root, folder)) for folder in sorted(os.listdir(a.root))
+                        if folder.startswith(name + "_") and folder not in WORKLOADS}
+        variant_runs = {folder: v for folder, v in variant_runs.items() if v}
         shipped = shipped_recipe(a.lpa, name)
-        runs, adopted, former = adopt_shipped(a.root, name, runs, shipped[1] if shipped else None)
+        runs, adopted, former = adopt_shipped(runs, variant_runs, shipped[1] if shipped else None)
         tabled[name] = workload_table(name, runs, lines, shipped, adopted and adopted + (former,))
         seed0 = [r for r in runs if r.seed == min(x.seed for x in runs) and r.arm in ("lpa", "e2e", "e2e_probes")
                  and r.function in ("", "franke")]
@@ -679,15 +682,12 @@ def main():
         fig = figure(a.lpa, seed0, os.path.join(figures_dir, f"{name}_depth.svg"))
         if fig:
             lines.append(f"![{name}: per-depth test metric, seed {seed0[0].seed}]({os.path.relpath(fig, os.path.dirname(a.out))})\n")
-        for folder in sorted(os.listdir(a.root)):
-            if folder.startswith(name + "_") and folder not in WORKLOADS:
-                variants = load_runs(os.path.join(a.root, folder))
-                if variants:
-                    for r in former:
-                        r = copy.copy(r)
-                        r.arm = "former default"
-                        variants.append(r)
-                    variants_table(name, folder, variants, runs, lines)
+        for folder, variants in variant_runs.items():
+            for r in former:
+                r = copy.copy(r)
+                r.arm = "former default"
+                variants = variants + [r]
+            variants_table(name, folder, variants, runs, lines)
     targets_section(tabled, lines)
     if stem == "results":
         other_passes(a.out, lines)
