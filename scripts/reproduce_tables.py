@@ -362,7 +362,7 @@ def variants_table(name, folder, runs, e2e_runs, lines):
             return e2e.get((fn, arm.split()[0]), [])
         return by.get((fn, arm), [])
 
-    def val_n(arm, fn, split="val"):
+    def depth_n_mean(arm, fn, split="val"):
         return mean_std(at(runs_of(arm, fn), split, metric, n))[0]
 
     def gap(value, ref):
@@ -395,8 +395,8 @@ def variants_table(name, folder, runs, e2e_runs, lines):
             v = runs_of(arm, fn)
             if not v or not runs_of(e2e_shipped, fn):
                 continue
-            rn = val_n(e2e_shipped, fn, split)
-            gaps.append(gap(val_n(arm, fn, split), rn))
+            rn = depth_n_mean(e2e_shipped, fn, split)
+            gaps.append(gap(depth_n_mean(arm, fn, split), rn))
             halves.append(gap(mean_std(at(v, split, metric, half))[0], rn))
             rise += sum(rises(r.metric(split, metric), lower, 0.02 if lower else 0.001) for r in v)
             for k, alone_arm in alone.items():
@@ -453,12 +453,12 @@ def variants_table(name, folder, runs, e2e_runs, lines):
         # Each objective at its own best setting: the E2E arm with the best validation depth N on
         # every function (an arm missing one is not a candidate), against the best LPA arm above.
         def score_of(arm):
-            vals = [val_n(arm, fn) for fn in functions]
+            vals = [depth_n_mean(arm, fn) for fn in functions]
             if any(math.isnan(v) for v in vals):
                 return float("inf")
             return geomean(vals) if lower else -statistics.mean(vals)
         best_e2e = min([e2e_shipped] + e2e_arms, key=score_of)
-        gaps = [gap(val_n(best[1], fn), val_n(best_e2e, fn)) for fn in functions]
+        gaps = [gap(depth_n_mean(best[1], fn), depth_n_mean(best_e2e, fn)) for fn in functions]
         gaps = [g for g in gaps if not math.isnan(g)]
         if gaps:
             lines.append(f"Each objective at its best validation setting: **{best[1]}** against E2E's best, "
