@@ -59,37 +59,40 @@ RECIPE_KEYS = {"train.optimizer", "train.lr", "train.momentum", "train.nesterov"
 
 def shipped_recipe(lpa_bin, name, arm="lpa"):
     """The config the workload's sweep file gives its `arm` today (configs/sweeps/reproduce/<name>.yaml
-    over its base config), or None where the sweep or lpa cannot say."""
+    over its base config), only the keys that change what a run computes (`lpa config --roles`), or
+    None where the sweep or lpa cannot say."""
     sweep = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs", "sweeps", "reproduce",
                          name + ".yaml")
+
+    def lpa_says(*args):
+        return subprocess.run([lpa_bin, *args], check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True, cwd=os.path.join(os.path.dirname(sweep), "..", "..", "..")).stdout
+
     try:
-        listing = subprocess.run([lpa_bin, "sweep", sweep, "--list"], check=True, stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, text=True).stdout
+        listing = lpa_says("sweep", sweep, "--list")
         base = re.search(r"\(base ([^)]+)\)", listing).group(1)
+        computes = {f[0] for f in (line.split() for line in lpa_says("config", "--roles").splitlines())
+                    if len(f) == 2 and f[1] in ("computes", "length")}
         for line in listing.splitlines():
             fields = line.split("\t")
             if len(fields) == 3 and f"experiment.name={arm}" in fields[2].split():
-                cmd = [lpa_bin, "config", "--config", base]
+                cmd = ["config", "--config", base]
                 for kv in fields[2].split():
                     cmd += ["--set", kv]
-                cfg = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, cwd=os.path.join(os.path.dirname(sweep), "..", "..", "..")).stdout
-                return base, parse_config(cfg.splitlines())
+                cfg = parse_config(lpa_says(*cmd).splitlines())
+                return base, {k: v for k, v in cfg.items() if k in computes}
     except (OSError, subprocess.CalledProcessError, AttributeError):
         pass
     return None
 
 
-# Keys that do not change what a run computes (its label, where it ran, where it was written),
-# and the ones each task of a sweep sets for itself.
-NOT_COMPUTED = {"experiment.name", "experiment.notes", "output.root", "output.run_id", "output.tensorboard",
-                "train.requeue", "train.dist_backend", "train.bucket_mb", "train.dist_timeout_s", "train.threads",
-                "train.device", "data.device_cache_mb", "train.cuda_graph", "train.seed", "data.function"}
+# The keys each task of a sweep sets for itself: its arm's label, its seed, its surface.
+TASK_KEYS = {"experiment.name", "train.seed", "data.function"}
 
 
 def computes_shipped(run, shipped):
     """Whether the run's config is the shipped one in every key that changes what it computes."""
-    return all(run.cfg.get(k) == v for k, v in shipped.items() if k not in NOT_COMPUTED)
+    return all(run.cfg.get(k) == v for k, v in shipped.items() if k not in TASK_KEYS)
 
 
 def adopt_shipped(runs, variant_runs, shipped):

@@ -103,6 +103,8 @@ int dispatch(int argc, char** argv) {
   c->add_option("--config", config.config, "experiment YAML");
   c->add_option("--set", config.overrides, "override a key: section.key=value (repeatable)");
   c->add_flag("--keys", config.keys, "list every config key with its meaning");
+  c->add_flag("--roles", config.roles,
+              "list every config key with what it says about a run: computes, length, placement or launch");
 
   lpa::cli::PlotOptions plot;
   auto* p = app.add_subcommand("plot", "plot runs as SVG: per depth, training curves, early exit, latency");
@@ -180,8 +182,8 @@ int dispatch(int argc, char** argv) {
     const std::string what = err.what();
     throw lpa::UserError(what.substr(0, what.find('\n')));
   }
-  if (c->parsed() && config.config.empty() && !config.keys)
-    throw lpa::UserError("config: --config FILE is required (or --keys)");
+  if (c->parsed() && config.config.empty() && !config.keys && !config.roles)
+    throw lpa::UserError("config: --config FILE is required (or --keys, --roles)");
 
   if (s->parsed() && !sweep.list && !sweep.all && sweep.task < 0)
     throw lpa::UserError("sweep: say what to do: --list, --task I or --all");

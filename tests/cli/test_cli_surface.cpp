@@ -94,6 +94,13 @@ TEST_CASE("cli config: prints the resolved YAML with overrides") {
   CHECK(contains(r.output, "kind: lpa"));
   auto keys = run_lpa("config --keys");
   CHECK(contains(keys.output, "model.depth"));
+  // The roles the reproduce script reads to tell a run's recipe from where and how it ran.
+  auto roles = run_lpa("config --roles");
+  REQUIRE(roles.exit_code == 0);
+  CHECK(contains(roles.output, "model.depth              computes\n"));
+  CHECK(contains(roles.output, "train.steps              length\n"));
+  CHECK(contains(roles.output, "train.threads            placement\n"));
+  CHECK(contains(roles.output, "train.dist_timeout_s     launch\n"));
 }
 
 TEST_CASE("cli plot: an SVG from two runs") {

@@ -101,7 +101,8 @@ int run_bench_speculative(const BenchOptions& o);
 struct ConfigOptions {
   std::string config;
   std::vector<std::string> overrides;
-  bool keys = false;  // list every key with its doc instead
+  bool keys = false;   // list every key with its doc instead
+  bool roles = false;  // list every key with its role (lpa/config/key_roles.h) instead
 };
 int run_config(const ConfigOptions& o);
 

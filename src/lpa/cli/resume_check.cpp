@@ -1,24 +1,12 @@
 #include "lpa/cli/resume_check.h"
 
 #include <map>
-#include <set>
 
+#include "lpa/config/key_roles.h"
 #include "lpa/config/key_values.h"
 
 namespace lpa::cli {
 namespace {
-
-const std::set<std::string>& launch_keys() {
-  static const std::set<std::string> k = {"experiment.notes",  "output.root",       "output.run_id",
-                                          "output.tensorboard", "train.requeue",     "train.dist_backend",
-                                          "train.bucket_mb",    "train.dist_timeout_s"};
-  return k;
-}
-
-const std::set<std::string>& placement_keys() {
-  static const std::set<std::string> k = {"train.threads", "train.device", "data.device_cache_mb", "train.cuda_graph"};
-  return k;
-}
 
 std::string differs(const std::string& key, const std::string& there, const std::string& here,
                     const std::string& why) {
@@ -51,8 +39,9 @@ ResumeCheck check_resume(const ExperimentConfig& run_cfg, const ExperimentConfig
   for (const auto& [k, v] : config_key_values(cfg)) after[k] = v, order.push_back(k);
   ResumeCheck check;
   for (const auto& k : order) {
-    if (before[k] == after[k] || launch_keys().count(k) || k == "train.steps" || k == "train.epochs") continue;
-    if (placement_keys().count(k)) {
+    const KeyRole role = key_role(k);
+    if (before[k] == after[k] || role == KeyRole::launch || role == KeyRole::length) continue;
+    if (role == KeyRole::placement) {
       check.moved.push_back(k + " " + before[k] + " -> " + after[k]);
       continue;
     }
