@@ -160,7 +160,7 @@ TEST_CASE("cli sweep: the reproduce sweeps expand to valid tasks") {
       {"cifar10_resnet", "12"}, {"cifar100_resnet", "12"}, {"fmnist_resnet_lr", "12"},
       {"surfaces_adaptive", "54"}, {"surfaces_lr", "108"}, {"fmnist_resnet_recipe", "18"},
       {"fmnist_resnet_head_gradient", "15"}, {"fmnist_resnet_final_weight", "12"}, {"fmnist_resnet_heads", "6"}, {"fmnist_resnet_exit_width", "9"}, {"surfaces_heads", "54"},
-      {"surfaces_exit_width", "108"}, {"surfaces_exit_recipe", "162"}, {"fmnist_resnet_shallow", "3"}};
+      {"surfaces_exit_width", "108"}, {"surfaces_exit_recipe", "162"}, {"fmnist_resnet_shallow", "6"}};
   // A sweep file added to the folder without a count here would go unchecked.
   for (const auto& entry : std::filesystem::directory_iterator(test::source_dir() + "/configs/sweeps/reproduce")) {
     const auto name = entry.path().stem().string();
