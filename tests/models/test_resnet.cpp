@@ -304,7 +304,7 @@ TEST_CASE("image configs: shipped files load with the recipes they promise") {
   CHECK(lpa_cfg.loss.kind == "lpa");
   CHECK(e2e_cfg.loss.kind == "e2e");
   // The pair differs only in the objective, the name (E2E reads no depth weights, no
-  // final-exit emphasis and no head normalisation), the learning rate, each objective's
+  // final-exit emphasis, no distillation and no head normalisation), the learning rate, each objective's
   // best on validation, and LPA's exit adapters (E2E's one exit is better without:
   // docs/results_resnet_exit_width_quick.md); LPA's heads learn at the full rate
   // (docs/results_resnet_2ep.md).
@@ -313,12 +313,14 @@ TEST_CASE("image configs: shipped files load with the recipes they promise") {
   CHECK(lpa_cfg.loss.head_gradient == "normalised");
   CHECK(lpa_cfg.model.exit_width == 16);
   CHECK(e2e_cfg.model.exit_width == 0);
+  CHECK(lpa_cfg.loss.distill_alpha == 0.5);  // docs/results_resnet_full_shallow.md
   e2e_cfg.model.exit_width = lpa_cfg.model.exit_width;
   e2e_cfg.loss.head_gradient = lpa_cfg.loss.head_gradient;
   e2e_cfg.train.lr = lpa_cfg.train.lr;
   e2e_cfg.loss.kind = "lpa";
   e2e_cfg.loss.weights = lpa_cfg.loss.weights;
   e2e_cfg.loss.final_weight = lpa_cfg.loss.final_weight;
+  e2e_cfg.loss.distill_alpha = lpa_cfg.loss.distill_alpha;
   e2e_cfg.experiment = lpa_cfg.experiment;
   CHECK(config_to_yaml(e2e_cfg) == config_to_yaml(lpa_cfg));
   auto mlp = load_config(root + "fashion_mnist_mlp.yaml");
