@@ -471,7 +471,7 @@ def variants_table(name, folder, runs, e2e_runs, lines):
 def reaches(value, bar, lower):
     """Whether `value` is at or beyond `bar` (at most it where lower is better). A mean of
     accuracies (counts over the same images) can sit exactly on a bar: 93.3233 - 93.4233 is -0.1
-    point, but -0.10000000000000853 in floating point; a tolerance far below any metric's
+    point, but -0.10000000000000009 in floating point; a tolerance far below any metric's
     resolution keeps such a value on the bar."""
     tolerance = 1e-9 * max(1.0, abs(bar))
     return value <= bar + tolerance if lower else value >= bar - tolerance
