@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 from collections import defaultdict
+from functools import lru_cache
 
 WORKLOADS = {
     # name: (title, metric, lower is better, separately trained depths as (fraction label, arm))
@@ -57,6 +58,16 @@ RECIPE_KEYS = {"train.optimizer", "train.lr", "train.momentum", "train.nesterov"
                "train.schedule", "train.min_lr", "train.grad_clip", "train.precision"}
 
 
+@lru_cache(maxsize=None)
+def computing_keys(lpa_bin):
+    """The keys that change what a run computes or how long it trains (`lpa config --roles`): one
+    table for every workload."""
+    roles = subprocess.run([lpa_bin, "config", "--roles"], check=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True).stdout
+    return frozenset(f[0] for f in (line.split() for line in roles.splitlines())
+                     if len(f) == 2 and f[1] in ("computes", "length"))
+
+
 def shipped_recipe(lpa_bin, name, arm="lpa"):
     """The config the workload's sweep file gives its `arm` today (configs/sweeps/reproduce/<name>.yaml
     over its base config), only the keys that change what a run computes (`lpa config --roles`), or
@@ -71,8 +82,7 @@ def shipped_recipe(lpa_bin, name, arm="lpa"):
     try:
         listing = lpa_says("sweep", sweep, "--list")
         base = re.search(r"\(base ([^)]+)\)", listing).group(1)
-        computes = {f[0] for f in (line.split() for line in lpa_says("config", "--roles").splitlines())
-                    if len(f) == 2 and f[1] in ("computes", "length")}
+        computes = computing_keys(lpa_bin)
         for line in listing.splitlines():
             fields = line.split("\t")
             if len(fields) == 3 and f"experiment.name={arm}" in fields[2].split():

@@ -124,12 +124,16 @@ def main():
                     "surfaces_variants,4,2,60,t\ncifar10_resnet,4,2,60,t\nfmnist_resnet,8,2,60,t\n"
                     "fmnist_resnet_shallow,6,2,60,t\n")
         out = os.path.join(tmp, "results.md")
+
+        def tables(*args):
+            """The script run over `root` into `out`; the text it wrote."""
+            r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out, *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            check(r.returncode == 0, "reproduce_tables.py exit code: " + r.stdout)
+            return open(out).read()
+
         # reproduce.sh passes the arguments that chose the runs (--set, --arms, ...) for the header.
-        r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out,
-                            "--invocation", " --only surfaces --set train.steps=10"],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        check(r.returncode == 0, "reproduce_tables.py exit code: " + r.stdout)
-        text = open(out).read()
+        text = tables("--invocation", " --only surfaces --set train.steps=10")
         check("Written by `scripts/reproduce.sh --only surfaces --set train.steps=10`" in text,
               "the header names the arguments:\n" + text[:300])
         row = [line for line in text.splitlines() if line.startswith("| franke")]
@@ -219,10 +223,7 @@ def main():
         with open(os.path.join(root, "timings.csv"), "w") as f:
             f.write("sweep,tasks,jobs,seconds,finished,root\nsurfaces,6,2,90,t,runs/elsewhere\n")
             f.write("cifar10_resnet,4,2,60,t\n")
-        r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        check(r.returncode == 0, "reproduce_tables.py exit code: " + r.stdout)
-        text = open(out).read()
+        text = tables()
         check("| surfaces | 6 | 2 | 1 | 1.5 min | `runs/elsewhere` |" in text, "a copied sweep names its root:\n" + text)
         here = os.path.relpath(root)
         check(f"| cifar10_resnet | 4 | 2 | 1 | 1.0 min | `{here}` |" in text, "a pass here names this root:\n" + text)
@@ -235,26 +236,23 @@ def main():
         # A rise both seeds' mean shows (depth 3: 0.25 against 0.225 at depth 2).
         shutil.rmtree(os.path.join(root, "surfaces", "task_000"))
         write_run(a.lpa, root, 0, "lpa", 0, DEPTH, [0.4, 0.2, 0.4, 0.02], 30.0)
-        r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        check(r.returncode == 0, "reproduce_tables.py exit code: " + r.stdout)
-        text = open(out).read()
+        text = tables()
         check("| rises > 2% between consecutive depths of each function's mean over seeds | none | 1 in 1 function | **missed** |"
               in text, "a rise of the mean misses the target:\n" + text)
         # The ResNet's lpa runs become a former default (sqrt weights, which no config ships) and
         # a variant arm trained exactly the shipped config at its own budget (the other arms there
         # ran 10 steps, and sort before it): that arm's runs
         # stand for lpa (depth 9 0.946, 0.10 point above E2E), the former ones are a variant row.
+        def won_on_val(seed, depth_9):
+            write_run(a.lpa, root, 370 + seed, "won_on_val", seed, 9, lpa_acc[:8] + [depth_9], 50.0,
+                      sweep="fmnist_resnet_shallow", config="fashion_mnist_resnet.yaml", extra_sets=())
+
         for seed in (0, 1):
             shutil.rmtree(os.path.join(root, "fmnist_resnet", f"task_{300 + seed:03d}"))
             write_run(a.lpa, root, 300 + seed, "lpa", seed, 9, lpa_acc, 50.0, sweep="fmnist_resnet",
                       config="fashion_mnist_resnet.yaml", extra_sets=("train.steps=10", "loss.weights=sqrt"))
-            write_run(a.lpa, root, 370 + seed, "won_on_val", seed, 9, lpa_acc[:8] + [0.946], 50.0,
-                      sweep="fmnist_resnet_shallow", config="fashion_mnist_resnet.yaml", extra_sets=())
-        r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        check(r.returncode == 0, "reproduce_tables.py exit code: " + r.stdout)
-        text = open(out).read()
+            won_on_val(seed, 0.946)
+        text = tables()
         resnet = section("## ResNet-20")
         check("The `lpa` rows are the runs of the arm `won_on_val` in `fmnist_resnet_shallow`" in resnet
               and "`loss.weights` sqrt in them, " in resnet, "the adopted arm is named:\n" + text)
@@ -264,12 +262,8 @@ def main():
         # Exactly on the bar: 0.944 against 0.945 is -0.1 point, -0.10000000000000009 in floats.
         for seed in (0, 1):
             shutil.rmtree(os.path.join(root, "fmnist_resnet_shallow", f"task_{370 + seed:03d}"))
-            write_run(a.lpa, root, 370 + seed, "won_on_val", seed, 9, lpa_acc[:8] + [0.944], 50.0,
-                      sweep="fmnist_resnet_shallow", config="fashion_mnist_resnet.yaml", extra_sets=())
-        r = subprocess.run([sys.executable, SCRIPT, "--root", root, "--lpa", a.lpa, "--out", out],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        check(r.returncode == 0, "reproduce_tables.py exit code: " + r.stdout)
-        text = open(out).read()
+            won_on_val(seed, 0.944)
+        text = tables()
         check("| depth 9: LPA − E2E | ≥ -0.1 points | -0.10 points | met |" in text,
               "a mean exactly on the bar meets it:\n" + text)
     print("ok")
